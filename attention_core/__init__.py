@@ -1,0 +1,44 @@
+"""Attention Lab's core: the maths and the data of self-attention.
+
+Pure numpy + scikit-learn, float64, no Streamlit or Altair, and no work at
+import time (GloVe is loaded on the first ``load_glove()`` call).
+"""
+
+from .attention import AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
+from .embeddings import (
+    DEFAULT_CONCEPTS,
+    OOV_POLICIES,
+    TOY_VECTORS,
+    ConceptEmbeddings,
+    Embeddings,
+    Lookup,
+    RandomEmbeddings,
+    VectorTable,
+    concept_embeddings,
+    cosine_to,
+    load_glove,
+    random_embeddings,
+    toy_embeddings,
+)
+from .errors import (
+    AttentionLabError,
+    EmptyInputError,
+    MaskError,
+    NonFiniteError,
+    NotEnoughWordsError,
+    ShapeError,
+    UnknownWordError,
+    VectorFileError,
+)
+from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
+from .text import MAX_TOKENS, Tokens, tokenize
+from .vectorfile import parse_vectors
+
+__all__ = [
+    "AttentionLabError", "AttentionTrace", "ConceptEmbeddings", "DEFAULT_CONCEPTS", "EmptyInputError",
+    "Embeddings", "Lookup", "MAX_TOKENS", "MaskError", "NonFiniteError", "NotEnoughWordsError",
+    "OOV_POLICIES", "PCA2D", "Projections", "RandomEmbeddings", "ShapeError", "TOY_VECTORS", "Tokens",
+    "UnknownWordError", "VectorFileError", "VectorTable", "attention", "concept_embeddings",
+    "concept_scores", "cosine_to", "load_glove", "nearest_words", "parse_vectors", "pca_2d",
+    "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "toy_embeddings",
+]

@@ -1,0 +1,40 @@
+"""Errors the core raises, each with a message a student can act on.
+
+Every error is an ``AttentionLabError``, itself a ``ValueError``, so a page can
+catch the whole family with one ``except AttentionLabError`` and show the
+message with ``st.error`` while the rest of the page keeps working.
+"""
+
+from __future__ import annotations
+
+
+class AttentionLabError(ValueError):
+    """Base class: bad input that the user can fix."""
+
+
+class EmptyInputError(AttentionLabError):
+    """The text had no words in it."""
+
+
+class ShapeError(AttentionLabError):
+    """Arrays whose shapes do not fit together; the message names the shapes."""
+
+
+class NonFiniteError(AttentionLabError):
+    """A NaN or infinity reached the core, or a result overflowed."""
+
+
+class MaskError(AttentionLabError):
+    """An attention mask of the wrong shape or type."""
+
+
+class VectorFileError(AttentionLabError):
+    """An uploaded word-vector file that cannot be used; names the line."""
+
+
+class UnknownWordError(AttentionLabError):
+    """A word that must be in the vocabulary (e.g. a concept word) is not."""
+
+
+class NotEnoughWordsError(AttentionLabError):
+    """A computation (e.g. PCA) that needs more words than it was given."""

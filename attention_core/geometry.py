@@ -1,0 +1,171 @@
+"""Reading vectors: a shared 2-D map (PCA) and what a vector means (neighbours, concepts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .embeddings import VectorTable, cosine_to
+from .errors import NotEnoughWordsError, ShapeError, UnknownWordError
+from .attention import _as_float64
+
+GROUP = 64  # columns per candidate group in nearest_words
+
+
+@dataclass(frozen=True)
+class PCA2D:
+    """Before/after coordinates in one shared 2-D basis.
+
+    Attributes
+    ----------
+    before : (n_before, 2)
+    after : (n_after, 2)
+    explained_variance_ratio : (2,), share of the total variance along each axis
+        (0 where there is no variance left)
+    components : (2, d) the unit axes (zero rows when the data has fewer than 2 directions)
+    mean : (d,) the centre the axes pass through
+    """
+
+    before: np.ndarray
+    after: np.ndarray
+    explained_variance_ratio: np.ndarray
+    components: np.ndarray
+    mean: np.ndarray
+
+
+def pca_2d(before, after) -> PCA2D:
+    """Project ``before`` (n, d) and ``after`` (m, d) onto the same two principal axes.
+
+    One basis is fitted on both sets stacked, so a word's move from its
+    embedding to its output is a real move in the picture, not an artefact of
+    two different projections.
+
+    Signs: an SVD may return any axis or its negative, which would make the plot
+    flip between reruns or machines. Like scikit-learn's ``svd_flip``, each axis
+    is turned so its largest-magnitude loading is positive: deterministic.
+
+    Degenerate data never gives NaN: identical rows (zero variance) map to the
+    origin with explained variance [0, 0]; rank-1 data gets a zero second axis.
+
+    Raises
+    ------
+    NotEnoughWordsError
+        With fewer than two words (a map of one point says nothing).
+    """
+    before = _as_float64(before, "before", 2)  # (n, d)
+    after = _as_float64(after, "after", 2)  # (m, d)
+    if before.shape[1] != after.shape[1]:
+        raise ShapeError(f"before {before.shape} and after {after.shape} must have the same number of columns")
+    if before.shape[0] < 2:
+        raise NotEnoughWordsError("The map needs two or more words: type a longer sentence.")
+    data = np.vstack([before, after])  # (n + m, d)
+    mean = data.mean(axis=0)  # (d,)
+    centred = data - mean  # (n + m, d)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)  # s (r,), vt (r, d)
+    # singular values at rounding level are no direction at all: drop them
+    tol = max(data.shape) * np.finfo(np.float64).eps * max(float(np.abs(data).max()), 1.0) * np.sqrt(data.shape[0])
+    keep = s > tol
+    components = np.zeros((2, data.shape[1]))  # (2, d)
+    k = min(2, int(keep.sum()))
+    components[:k] = vt[:k]
+    for i in range(k):  # deterministic signs
+        j = np.argmax(np.abs(components[i]))
+        if components[i, j] < 0:
+            components[i] = -components[i]
+    coords = centred @ components.T  # (n + m, 2)
+    var = s**2
+    total = var[keep].sum()
+    ratio = np.zeros(2)
+    if total > 0:
+        ratio[:k] = var[:k] / total
+    n = before.shape[0]
+    return PCA2D(before=coords[:n], after=coords[n:], explained_variance_ratio=ratio,
+                 components=components, mean=mean)
+
+
+def nearest_words(vectors, embeddings: VectorTable, k: int = 5,
+                  exclude: Sequence[Sequence[str]] | None = None) -> list[list[tuple[str, float]]]:
+    """The ``k`` vocabulary words with the highest cosine to each vector.
+
+    One (n, d) @ (d, vocab_size) product in float32 scores the whole vocabulary
+    for all vectors at once (400k GloVe words: ~40 ms for 40 vectors on 2 cores);
+    ``argpartition`` picks candidates in O(vocab_size) without a full sort, and the
+    winners' cosines are recomputed in float64.
+
+    Parameters
+    ----------
+    vectors : (n, d_model)
+    embeddings : a VectorTable (GloVe, toy, uploaded)
+    k : how many neighbours per vector
+    exclude : for each vector, words to leave out (e.g. the word itself)
+
+    Returns
+    -------
+    list of n lists of (word, cosine) pairs, best first. A zero vector has no
+    direction: its list is empty.
+    """
+    vectors = _as_float64(vectors, "vectors", 2)  # (n, d_model)
+    words = getattr(embeddings, "words", None)
+    if words is None:
+        raise UnknownWordError(f"{embeddings.name} has no vocabulary to search for neighbours.")
+    if vectors.shape[1] != embeddings.dim:
+        raise ShapeError(f"vectors {vectors.shape} do not match the {embeddings.dim}-d vocabulary of {embeddings.name}")
+    n = vectors.shape[0]
+    exclude = [set(e) for e in exclude] if exclude is not None else [set() for _ in range(n)]
+    if len(exclude) != n:
+        raise ShapeError(f"exclude needs one list per vector: {n} vectors, {len(exclude)} lists")
+    unit = embeddings.unit_matrix  # (vocab_size, d_model) float32
+    norms = np.linalg.norm(vectors, axis=1)  # (n,)
+    q = np.divide(vectors, norms[:, None], out=np.zeros_like(vectors), where=norms[:, None] > 0)
+    sims = q.astype(np.float32) @ unit.T  # (n, vocab_size)
+    vocab = len(words)
+    # Candidate search without touching every score twice: split the columns
+    # into n_groups groups of GROUP (column j, j + n_groups, j + 2 n_groups, ...)
+    # and take each group's max in one vectorised pass. The top `want` scores
+    # lie in at most `want` groups, and those groups' maxima are >= the
+    # want-th score, so the `want` groups with the largest maxima hold them all.
+    n_groups = vocab // GROUP
+    main = n_groups * GROUP
+    group_max = sims[:, :main].reshape(n, GROUP, n_groups).max(axis=1) if n_groups else None  # (n, n_groups)
+    offsets = np.arange(GROUP) * n_groups  # (GROUP,)
+    rest = np.arange(main, vocab)  # columns outside the groups are always candidates
+    results: list[list[tuple[str, float]]] = []
+    for i in range(n):
+        if norms[i] == 0:
+            results.append([])
+            continue
+        want = min(vocab, k + len(exclude[i]))
+        if n_groups > want:
+            top_groups = np.argpartition(group_max[i], n_groups - want)[n_groups - want:]  # (want,)
+            cand = np.concatenate([(top_groups[:, None] + offsets[None, :]).ravel(), rest])
+        else:
+            cand = np.arange(vocab)
+        exact = unit[cand].astype(np.float64) @ q[i]  # float64 re-score of the few candidates
+        order = np.argsort(-exact, kind="stable")
+        row = []
+        for j in order:
+            word = words[cand[j]]
+            if word in exclude[i]:
+                continue
+            row.append((word, float(exact[j])))
+            if len(row) == k:
+                break
+        results.append(row)
+    return results
+
+
+def concept_scores(vectors, base: VectorTable, concepts: Sequence[str]) -> np.ndarray:
+    """Cosine of each vector (n, 50) with each concept word's vector -> (n, n_concepts).
+
+    The tutorial's "Apple = 50% tech, 50% fruit" made measurable; a zero
+    vector scores 0 on every concept.
+    """
+    vectors = _as_float64(vectors, "vectors", 2)
+    missing = [c for c in concepts if c not in base]
+    if missing:
+        raise UnknownWordError("Concept word(s) not in the vocabulary: " + ", ".join(missing))
+    c = np.stack([base.vector(w) for w in concepts])  # (n_concepts, d_model)
+    c = c / np.linalg.norm(c, axis=1, keepdims=True)
+    return cosine_to(vectors, c)

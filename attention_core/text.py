@@ -1,0 +1,80 @@
+"""Turning typed text into tokens.
+
+The rule, pinned by tests:
+
+* the text is Unicode-normalised to NFC first, so "café" typed with a composed
+  "é" and "cafe" + a combining accent become the same token;
+* a token is a run of letters, digits or underscores (plus combining marks),
+  optionally joined by an apostrophe ("don't", "apple's");
+* everything else (punctuation, symbols, emoji, whitespace) separates tokens and
+  is dropped, so "!!! ???" has no words at all;
+* ``Tokens.words`` keep the spelling as typed (for display); ``Tokens.keys`` are
+  lowercased for lookup, because GloVe's vocabulary is lowercase;
+* at most ``max_tokens`` tokens are kept (``truncated`` says when more were
+  there). Attention costs O(n_tokens^2) and a screen cannot show a 1000 x 1000
+  heatmap, so the cap keeps time, memory and the page bounded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import EmptyInputError
+
+MAX_TOKENS = 64  # a heatmap of 64 x 64 cells is about the most a screen can show
+MAX_CHARS = 20_000  # only this much text is scanned; 64 tokens never need more
+
+_TOKEN = re.compile(r"[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The words of one sentence.
+
+    Attributes
+    ----------
+    words : tuple of str, (n_tokens,)
+        As typed (NFC), for display.
+    keys : tuple of str, (n_tokens,)
+        NFC + lowercase, used to look words up in an embedding table.
+    truncated : bool
+        True when the text had more than ``max_tokens`` tokens (or more than
+        ``MAX_CHARS`` characters) and only the first ones were kept.
+    """
+
+    words: tuple[str, ...]
+    keys: tuple[str, ...]
+    truncated: bool
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> Tokens:
+    """Split ``text`` into at most ``max_tokens`` word tokens.
+
+    Raises
+    ------
+    EmptyInputError
+        When the text has no letters or digits (empty, only spaces, or only
+        punctuation such as "!!! ???").
+    """
+    if not isinstance(text, str):
+        raise EmptyInputError("Enter at least one word.")
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be at least 1")
+    truncated = len(text) > MAX_CHARS
+    text = unicodedata.normalize("NFC", text[:MAX_CHARS])
+    words: list[str] = []
+    for match in _TOKEN.finditer(text):  # lazy: stops scanning at the cap
+        if len(words) == max_tokens:
+            truncated = True
+            break
+        words.append(match.group())
+    if not words:
+        raise EmptyInputError(
+            "Enter at least one word: letters or digits (punctuation on its own is ignored)."
+        )
+    return Tokens(words=tuple(words), keys=tuple(w.lower() for w in words), truncated=truncated)
