@@ -1,0 +1,1 @@
+"""What the pages share: state (settings, cached loaders, the sidebar) and charts."""

@@ -1,0 +1,34 @@
+"""Showing messages that may contain user text, safely.
+
+``st.error`` / ``st.warning`` / ``st.info`` render Markdown, which would turn a
+typed ``$5 and $10`` into LaTeX, ``:red[x]`` into colour and ``[a](javascript:...)``
+into a link. Every message that can carry user text goes through ``escape``:
+CommonMark lets any ASCII punctuation be backslash-escaped, so escaping all of
+it leaves the words exactly as typed and no syntax at all.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import streamlit as st
+
+_PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def escape(text: str) -> str:
+    """Backslash-escape every ASCII punctuation character; newlines become spaces."""
+    return _PUNCT.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def error(message: str, where=st) -> None:
+    where.error(escape(message), icon=":material/error:")
+
+
+def warning(message: str, where=st) -> None:
+    where.warning(escape(message), icon=":material/warning:")
+
+
+def info(message: str, where=st) -> None:
+    where.info(escape(message), icon=":material/info:")

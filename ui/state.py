@@ -1,0 +1,277 @@
+"""State lives here: the shared settings, their defaults, the sidebar that edits
+them, and the cached loaders every page uses.
+
+Every shared control has an explicit key and ``bind="query-params"``, so the
+address bar is a shareable link that reopens the same sentences and settings.
+A value in the URL that makes no sense (``?d_k=-3``, ``?embeddings=nope``) is
+replaced by the default before the widgets are built.
+
+Pages never build widgets for shared settings; they call ``current_settings()``
+and the helpers below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import attention_core as ac
+
+EMBEDDINGS = {
+    "glove": "GloVe 50-d (real, 400k words)",
+    "concepts": "GloVe on concept axes",
+    "random": "Random vectors (seeded)",
+    "toy": "Tutorial's 2-D vectors",
+    "upload": "Upload a vector file",
+}
+PROJECTIONS = {
+    "off": "Off: Q = K = V = X",
+    "random": "Random (seeded)",
+    "learned": "Learned on word senses",
+}
+OOV = {
+    "zero": "zero vector",
+    "random": "random vector (fixed per word)",
+    "mean": "average word",
+}
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """The view a link without parameters opens, with the reason for each value."""
+
+    s1: str = "I love Apple phones"  # the tutorial's first sentence
+    s2: str = "I love apple juice"  # ... and its second: same "apple", other meaning
+    target: str = "apple"  # the word the tutorial follows
+    embeddings: str = "glove"  # real vectors: the claim is checked on real data
+    dim: int = 50  # random vectors as wide as GloVe, so the two compare
+    seed: int = 0
+    concepts: str = "tech, fruit, food, smart, nature, sweet"  # the tutorial's named axes
+    oov: str = "zero"  # "we know nothing about this word": no invented meaning
+    projections: str = "off"  # the tutorial starts without W_Q, W_K, W_V
+    d_k: int = 16  # small enough to print, large enough to learn (paper: 64 of 512)
+    proj_seed: int = 0
+    scale: bool = True  # the paper's softmax(QK^T / sqrt(d_k))
+
+
+DEFAULTS = Defaults()
+LIMITS = {"dim": (2, 300), "seed": (0, 10_000), "d_k": (1, 64), "proj_seed": (0, 10_000)}
+TOY_DEFAULT_HINT = "love apple phones"
+
+
+@dataclass(frozen=True)
+class Settings:
+    s1: str
+    s2: str
+    target: str
+    embeddings: str
+    dim: int
+    seed: int
+    concepts: tuple[str, ...]
+    oov: str
+    projections: str
+    d_k: int
+    proj_seed: int
+    scale: bool
+
+
+# --- URL hygiene ----------------------------------------------------------------
+
+def _valid_int(raw, key: str) -> bool:
+    try:
+        value = int(str(raw))
+    except ValueError:
+        return False
+    lo, hi = LIMITS[key]
+    return lo <= value <= hi
+
+
+def sanitize_query_params() -> list[str]:
+    """Drop URL values the widgets could not accept, before the widgets are built.
+
+    Returns the names of the parameters that were reset to their defaults.
+    """
+    qp = st.query_params
+    rules = {
+        "embeddings": lambda v: v in EMBEDDINGS,
+        "projections": lambda v: v in PROJECTIONS,
+        "oov": lambda v: v in OOV,
+        "scale": lambda v: v.lower() in ("true", "false"),
+        "dim": lambda v: _valid_int(v, "dim"),
+        "seed": lambda v: _valid_int(v, "seed"),
+        "d_k": lambda v: _valid_int(v, "d_k"),
+        "proj_seed": lambda v: _valid_int(v, "proj_seed"),
+    }
+    reset = []
+    for key, ok in rules.items():
+        if key in qp:
+            values = qp.get_all(key)
+            if len(values) != 1 or not ok(values[0]):
+                reset.append(key)
+    for key in reset:
+        del qp[key]
+        st.session_state.pop(key, None)
+    return reset
+
+
+# --- the sidebar ----------------------------------------------------------------
+
+def render_sidebar() -> None:
+    """Build every shared control, once per run, from app.py."""
+    reset = sanitize_query_params()
+    sb = st.sidebar
+    sb.header("Sentences")
+    sb.text_input("Sentence 1", value=DEFAULTS.s1, key="s1", bind="query-params")
+    sb.text_input("Sentence 2 (optional)", value=DEFAULTS.s2, key="s2", bind="query-params")
+    sb.text_input("Target word (followed on every page)", value=DEFAULTS.target, key="target", bind="query-params")
+
+    sb.header("Embeddings")
+    emb = sb.selectbox("Word vectors", list(EMBEDDINGS), format_func=EMBEDDINGS.get, key="embeddings",
+                       bind="query-params")
+    if emb == "random":
+        c1, c2 = sb.columns(2)
+        c1.number_input("Dimension", *LIMITS["dim"], value=DEFAULTS.dim, key="dim", bind="query-params")
+        c2.number_input("Seed", *LIMITS["seed"], value=DEFAULTS.seed, key="seed", bind="query-params")
+    if emb == "toy":
+        sb.caption("2-D vectors for: " + ", ".join(ac.TOY_VECTORS) + ". Try: love apple phones.")
+    if emb == "upload":
+        sb.file_uploader("GloVe or word2vec text file (max 5 MB)", type=["txt", "vec"], key="upload_file")
+    sb.text_input("Concept words (axes and read-out)", value=DEFAULTS.concepts, key="concepts", bind="query-params")
+    sb.selectbox("Unknown words get", list(OOV), format_func=OOV.get, key="oov", bind="query-params")
+
+    sb.header("Mechanism")
+    proj = sb.radio("Projections W_Q, W_K, W_V", list(PROJECTIONS), format_func=PROJECTIONS.get,
+                    key="projections", bind="query-params")
+    if proj != "off":
+        c1, c2 = sb.columns(2)
+        c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params")
+        if proj == "random":
+            c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
+                            bind="query-params")
+    sb.toggle("Scale scores by 1/√d_k", value=DEFAULTS.scale, key="scale", bind="query-params")
+    if reset:
+        sb.warning("Ignored invalid link setting(s): " + ", ".join(reset) + ". Using the defaults.")  # fixed names only
+
+
+def _get(key: str):
+    value = st.session_state.get(key)
+    return getattr(DEFAULTS, key) if value is None else value
+
+
+def current_settings() -> Settings:
+    """The shared settings, validated (a page can trust every field)."""
+    def pick(key, allowed):
+        v = _get(key)
+        return v if v in allowed else getattr(DEFAULTS, key)
+
+    def bounded(key):
+        try:
+            v = int(_get(key))
+        except (TypeError, ValueError):
+            return getattr(DEFAULTS, key)
+        lo, hi = LIMITS[key]
+        return v if lo <= v <= hi else getattr(DEFAULTS, key)
+
+    concepts = tuple(dict.fromkeys(c.strip().lower() for c in str(_get("concepts")).split(",") if c.strip()))
+    return Settings(
+        s1=str(_get("s1")), s2=str(_get("s2")), target=str(_get("target")).strip(),
+        embeddings=pick("embeddings", EMBEDDINGS), dim=bounded("dim"), seed=bounded("seed"),
+        concepts=concepts[:12], oov=pick("oov", OOV), projections=pick("projections", PROJECTIONS),
+        d_k=bounded("d_k"), proj_seed=bounded("proj_seed"), scale=bool(_get("scale")),
+    )
+
+
+# --- cached loaders ---------------------------------------------------------------
+
+@st.cache_resource(show_spinner="Loading GloVe: 400,000 words x 50 numbers…")
+def glove() -> ac.VectorTable:
+    """GloVe, loaded once per server process and shared by every session."""
+    table = ac.load_glove()
+    table.unit_matrix  # noqa: B018 - build the search matrix once, here, not in a user's rerun
+    return table
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _concept_source(concepts: tuple[str, ...]) -> ac.ConceptEmbeddings:
+    return ac.concept_embeddings(concepts, glove())
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading your vector file…")
+def _uploaded_source(data: bytes, name: str) -> ac.VectorTable:
+    return ac.parse_vectors(data, name=name)
+
+
+def embedding_source(settings: Settings):
+    """The embeddings the settings ask for. Raises AttentionLabError with a message to show."""
+    if settings.embeddings == "glove":
+        return glove()
+    if settings.embeddings == "concepts":
+        return _concept_source(settings.concepts)
+    if settings.embeddings == "random":
+        return ac.random_embeddings(settings.dim, settings.seed)
+    if settings.embeddings == "toy":
+        return toy_source()
+    upload = st.session_state.get("upload_file")
+    if upload is None:
+        raise ac.VectorFileError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors).")
+    return _uploaded_source(upload.getvalue(), upload.name)
+
+
+def toy_source() -> ac.VectorTable:
+    """The tutorial's 2-D vectors, as edited on the Step by step page (if they were)."""
+    edited = st.session_state.get("toy_vectors")
+    return ac.toy_embeddings(edited) if edited else _default_toy()
+
+
+@st.cache_resource
+def _default_toy() -> ac.VectorTable:
+    return ac.toy_embeddings()
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _random_projections(d_model: int, d_k: int, seed: int) -> ac.Projections:
+    return ac.Projections.random(d_model, d_k, seed=seed)
+
+
+def projections_for(settings: Settings, d_model: int) -> ac.Projections | None:
+    """None (= identity) when projections are off."""
+    if settings.projections == "off":
+        return None
+    if settings.projections == "random":
+        return _random_projections(d_model, settings.d_k, settings.proj_seed)
+    return learned_projections(settings, d_model)
+
+
+def learned_projections(settings: Settings, d_model: int) -> ac.Projections:
+    raise ac.AttentionLabError("Learned projections are not available yet: pick Off or Random.")
+
+
+# --- one sentence, analysed -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Analysis:
+    """A sentence through the whole pipeline."""
+
+    tokens: ac.Tokens
+    known: np.ndarray  # (n_tokens,) bool
+    trace: ac.AttentionTrace
+    target_index: int | None  # first token equal to the target word, if any
+
+
+def analyse(text: str, settings: Settings, source=None) -> Analysis:
+    """Tokenize, embed, attend. Raises AttentionLabError with a message for the user."""
+    source = embedding_source(settings) if source is None else source
+    tokens = ac.tokenize(text)
+    lookup = source.lookup(tokens.keys, oov=settings.oov)
+    trace = ac.self_attention(lookup.vectors, projections_for(settings, source.dim), scale=settings.scale)
+    target = settings.target.lower()
+    idx = tokens.keys.index(target) if target in tokens.keys else None
+    return Analysis(tokens=tokens, known=lookup.known, trace=trace, target_index=idx)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def neighbours(vector: tuple[float, ...], exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, float]]:
+    """Nearest GloVe words of one 50-d vector (cached: the same vector is asked for on every rerun)."""
+    return ac.nearest_words(np.array([vector]), glove(), k=k, exclude=[exclude])[0]

@@ -1,0 +1,150 @@
+"""Sentence Lab: the tutorial's whole story on one screen, live.
+
+Same word, two sentences: watch "apple" start as one static vector and leave
+attention as two different, context-aware vectors.
+"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, messages, state
+
+settings = state.current_settings()
+
+st.title("Sentence Lab")
+st.caption(
+    "Each word's output is a weighted average of every word's value vector; the weights come from "
+    "softmax(Q Kᵀ / √d_k). Change a sentence or a setting in the sidebar and watch the target word move."
+)
+
+# 1. the embeddings for everything on this page
+try:
+    source = state.embedding_source(settings)
+except ac.AttentionLabError as exc:
+    messages.error(str(exc))
+    st.stop()
+for note in getattr(source, "notes", ()):
+    messages.info(f"{source.name}: {note}")
+
+texts = [("Sentence 1", settings.s1), ("Sentence 2", settings.s2)]
+results: dict[str, state.Analysis] = {}
+for name, text in texts:
+    try:
+        results[name] = state.analyse(text, settings, source)
+    except ac.EmptyInputError as exc:
+        messages.warning(f"{name}: {exc}")
+    except ac.AttentionLabError as exc:
+        messages.error(f"{name}: {exc}")
+
+if not results:
+    st.stop()
+
+view = st.segmented_control(
+    "Heatmap shows", ["weights", "scaled scores", "raw scores"], default="weights", key="matrix_view",
+    help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
+         "raw scores = Q Kᵀ",
+) or "weights"
+
+# 2. per sentence: words, heatmap, the target's row
+columns = st.columns(len(results), gap="large")
+for col, (name, res) in zip(columns, results.items()):
+    tr, words = res.trace, res.tokens.words
+    with col:
+        st.subheader(name)
+        charts.show(charts.token_strip(words, res.known, res.target_index))
+        if res.tokens.truncated:
+            messages.warning(f"Only the first {ac.MAX_TOKENS} words are used (the text was longer).")
+        unknown = [w for w, k in zip(words, res.known) if not k]
+        if unknown:
+            messages.info(f"Not in {source.name}: {', '.join(unknown)}. They get the {state.OOV[settings.oov]}.")
+        matrix = {"weights": tr.attention_weights, "scaled scores": tr.scaled_scores, "raw scores": tr.scores}[view]
+        charts.show(charts.heatmap(matrix, words, title=f"{view} [{len(words)} x {len(words)}]",
+                                   value_name=view, diverging=view != "weights"))
+        if res.target_index is None:
+            messages.info(f"The target word '{settings.target}' is not in this sentence.")
+        else:
+            charts.show(charts.attention_bars(tr.attention_weights[res.target_index], words,
+                                              title=f"where '{words[res.target_index]}' looks (its row of weights)"))
+
+# 3. one map for every word of every sentence, before and after
+st.header("Every word, before and after attention")
+rows, befores, afters = [], [], []
+for s, (name, res) in enumerate(results.items()):
+    tr = res.trace
+    same_space = tr.values.shape[1] == tr.X.shape[1]
+    befores.append(tr.X if same_space else tr.values)
+    afters.append(tr.contextual_embeddings)
+    for i, label in enumerate(charts.token_labels(res.tokens.words)):
+        rows.append({"label": label, "sentence": f"{s + 1}: {' '.join(res.tokens.words)}"[:60],
+                     "target": i == res.target_index})
+try:
+    pca = ac.pca_2d(np.vstack(befores), np.vstack(afters))
+except ac.AttentionLabError as exc:
+    messages.info(str(exc))
+else:
+    pts = pd.DataFrame(rows)
+    pts["x0"], pts["y0"] = pca.before[:, 0], pca.before[:, 1]
+    pts["x1"], pts["y1"] = pca.after[:, 0], pca.after[:, 1]
+    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio), width="stretch")
+    st.caption(
+        f"Hollow circle = embedding, filled arrow head = output after attention. One PCA basis for all "
+        f"points; the two axes keep {pca.explained_variance_ratio.sum():.0%} of the variance, so distances "
+        "in the picture are approximate."
+    )
+
+# 4. what the target means, before and after
+targets = {name: res for name, res in results.items() if res.target_index is not None}
+if targets:
+    st.header(f"What does '{settings.target}' mean here?")
+    in_glove = settings.embeddings == "glove"
+    cols = st.columns(len(targets), gap="large")
+    for col, (name, res) in zip(cols, targets.items()):
+        i, tr = res.target_index, res.trace
+        before, after = tr.X[i], tr.contextual_embeddings[i]
+        with col:
+            st.subheader(name)
+            if in_glove and tr.values.shape[1] == tr.X.shape[1]:
+                key = res.tokens.keys[i]
+                near_b = state.neighbours(tuple(before), (key,))
+                near_a = state.neighbours(tuple(after), (key,))
+                st.dataframe(
+                    pd.DataFrame({
+                        "before: nearest GloVe words": [f"{w} ({c:.2f})" for w, c in near_b],
+                        "after: nearest GloVe words": [f"{w} ({c:.2f})" for w, c in near_a],
+                    }),
+                    hide_index=True, width="stretch",
+                )
+                if settings.concepts:
+                    try:
+                        sc = ac.concept_scores(np.vstack([before, after]), state.glove(), settings.concepts)
+                    except ac.AttentionLabError as exc:
+                        messages.warning(str(exc))
+                    else:
+                        df = pd.DataFrame({
+                            "concept": list(settings.concepts) * 2,
+                            "stage": ["before"] * len(settings.concepts) + ["after"] * len(settings.concepts),
+                            "cosine": sc.ravel(),
+                        })
+                        charts.show(charts.concept_bars(df, title="closeness to each concept"))
+            elif settings.embeddings == "concepts" and tr.values.shape[1] == tr.X.shape[1]:
+                df = pd.DataFrame({
+                    "concept": list(source.concepts) * 2,
+                    "stage": ["before"] * source.dim + ["after"] * source.dim,
+                    "cosine": np.concatenate([before, after]),
+                })
+                charts.show(charts.concept_bars(df, title="the vector's own axes"))
+            else:
+                messages.info("Nearest words and concept scores are read in GloVe space: pick GloVe vectors "
+                              "(with W_V square) to see them.")
+
+# 5. export
+frames = []
+for name, res in results.items():
+    labels = charts.token_labels(res.tokens.words)
+    w = pd.DataFrame(res.trace.attention_weights, columns=[f"weight→{c}" for c in labels])
+    o = pd.DataFrame(res.trace.contextual_embeddings, columns=[f"out_{j}" for j in range(res.trace.values.shape[1])])
+    frames.append(pd.concat([pd.DataFrame({"sentence": name, "token": labels}), w, o], axis=1))
+st.download_button("Download weights and outputs (CSV)", pd.concat(frames).to_csv(index=False).encode(),
+                   file_name="attention_lab.csv", mime="text/csv", icon=":material/download:")
