@@ -54,7 +54,10 @@ def show(chart: alt.TopLevelMixin, where=None, *, width: str = "content") -> Non
     """
     import streamlit as st
 
-    (where or st).vega_lite_chart(spec(chart), width=width)
+    out = spec(chart)
+    if width == "stretch":
+        out["autosize"] = {"type": "fit-x", "contains": "padding"}
+    (where or st).vega_lite_chart(out, width=width)
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
@@ -65,29 +68,22 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     template, data, props = parts
     key = id(template)
     if key not in _SPECS:
-        _SPECS[key] = template.to_dict(validate=False)
+        template_spec = template.to_dict(validate=False)
+        for layer in template_spec.get("layer", []):  # data-free layers point at an "empty" dataset
+            if layer.get("data") == {"name": "empty"}:
+                del layer["data"]
+        _SPECS[key] = template_spec
     out = dict(_SPECS[key])
     out.pop("datasets", None)
-    out["data"] = {"values": _records(data)}
+    out["data"] = {"values": data}  # Streamlit sends DataFrames to the browser as Arrow
     out.update(props)
+    # width/height are the plot area; axes and legends add to it (Streamlit's
+    # default "fit" would squeeze the cells to make room for them)
+    out.setdefault("autosize", {"type": "pad", "contains": "padding"})
     return out
 
 
 _SPECS: dict[int, dict] = {}  # id(template) -> its Vega-Lite dict; templates live for the process
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-safe dicts: numpy scalars to Python, non-finite numbers to null."""
-    rows = df.to_dict("records")
-    for row in rows:
-        for k, v in row.items():
-            if isinstance(v, (float, np.floating)):
-                row[k] = float(v) if np.isfinite(v) else None
-            elif isinstance(v, np.integer):
-                row[k] = int(v)
-            elif isinstance(v, np.bool_):
-                row[k] = bool(v)
-    return rows
 
 
 def _filled(template: alt.LayerChart, data: pd.DataFrame, **props) -> alt.LayerChart:
@@ -274,16 +270,14 @@ def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int |
 def _strip_template(text_limit: int) -> alt.LayerChart:
     domain = ["word", "target", "unknown"]
     x = alt.X(**_by_position("label", None, labels=False, ticks=False, domain=False))
-    chips = alt.Chart().mark_rect(cornerRadius=10, height=38, stroke="white", strokeWidth=4).encode(
-        x=x,
+    chips = alt.Chart().mark_rect(cornerRadius=10, stroke="white", strokeWidth=4).encode(
+        x=x, y=alt.value(2), y2=alt.value(42),
         color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=["#E4E9F0", "#0072B2", "#D55E00"]),
-                        legend=alt.Legend(title=None, orient="right", labelExpr=(
-                            "datum.label == 'unknown' ? 'unknown (?)' : datum.label == 'target' ? "
-                            "'target' : 'known'"))),
+                        legend=None),
         tooltip=[alt.Tooltip("text:N", title="word"), alt.Tooltip("status:N")],
     )
-    text = alt.Chart().mark_text(fontSize=FONT_SIZE + 1, limit=text_limit).encode(
-        x=x, text="text:N", color=alt.condition("datum.status == 'word'", alt.value("#111111"), alt.value("white")))
+    text = alt.Chart().mark_text(fontSize=FONT_SIZE + 1, limit=text_limit, baseline="middle").encode(
+        x=x, y=alt.value(22), text="text:N", color=alt.condition("datum.status == 'word'", alt.value("#111111"), alt.value("white")))
     return alt.LayerChart(layer=[chips, text], config=CONFIG)
 
 
