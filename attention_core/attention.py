@@ -23,9 +23,12 @@ from .errors import MaskError, NonFiniteError, ShapeError
 
 def _as_float64(a, what: str, ndim: int | None = None) -> np.ndarray:
     """float64 copy-if-needed of ``a``; refuses NaN/inf and wrong ranks."""
-    arr = np.asarray(a)
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
-        raise ShapeError(f"{what} must be numbers, got dtype {arr.dtype}")
+    try:
+        arr = np.asarray(a)
+    except ValueError:  # ragged nested lists
+        raise ShapeError(f"{what} must be a rectangular array: every row the same length") from None
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise ShapeError(f"{what} must be real numbers, got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
     if ndim is not None and arr.ndim != ndim:
         raise ShapeError(f"{what} must be a {ndim}-D array (n_tokens x dimensions), got shape {arr.shape}")
@@ -68,7 +71,8 @@ def softmax(scores, axis: int = -1) -> np.ndarray:
         raise NonFiniteError("scores contain NaN or +infinity; softmax needs finite scores (-inf = masked).")
     row_max = np.max(x, axis=axis, keepdims=True)
     masked = np.isneginf(row_max)  # rows with nothing to attend to
-    shifted = x - np.where(masked, 0.0, row_max)  # every entry <= 0 (or -inf)
+    with np.errstate(over="ignore"):  # a spread beyond float64 (1e308 - -1e308) is -inf: weight 0, its true limit
+        shifted = x - np.where(masked, 0.0, row_max)  # every entry <= 0 (or -inf)
     e = np.exp(shifted)  # exp(-inf) = 0 exactly, no warning
     total = e.sum(axis=axis, keepdims=True)
     return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
@@ -151,7 +155,12 @@ def attention(queries, keys, values, *, scale=True, mask=None):
             "the scores overflowed (the vectors are too large); use smaller numbers."
         )
     # 2. scale (a temperature), then block masked positions
-    scaled_scores = scores / divisor  # (n_queries, n_keys)
+    with np.errstate(over="ignore"):
+        scaled_scores = scores / divisor  # (n_queries, n_keys)
+    if not np.all(np.isfinite(scaled_scores)):  # else a row of -inf would pass for a masked row
+        raise NonFiniteError(
+            f"the scores divided by scale = {divisor!r} overflowed; use a larger scale or smaller numbers."
+        )
     if mask is not None:
         m = _check_mask(mask, *scores.shape)
         scaled_scores = np.where(m, scaled_scores, -np.inf)
@@ -201,7 +210,7 @@ class Projections:
         return self.W_V.shape[1]
 
     @classmethod
-    def identity(cls, d_model: int) -> "Projections":
+    def identity(cls, d_model: int) -> Projections:
         """Projections off: queries = keys = values = X (the tutorial's first version)."""
         if int(d_model) < 1:
             raise ShapeError(f"d_model must be at least 1, got {d_model}")
@@ -209,7 +218,7 @@ class Projections:
         return cls(eye, eye.copy(), eye.copy(), kind="identity")
 
     @classmethod
-    def random(cls, d_model: int, d_k: int, d_v: int | None = None, seed: int = 0) -> "Projections":
+    def random(cls, d_model: int, d_k: int, d_v: int | None = None, seed: int = 0) -> Projections:
         """Seeded random W_Q, W_K ~ N(0, 1/d_model), shape (d_model, d_k).
 
         Variance 1/d_model keeps each query/key entry on the scale of one input

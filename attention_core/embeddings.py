@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -63,7 +64,7 @@ class Embeddings(Protocol):
 
 def _word_seed(namespace: str, word: str) -> int:
     """A 64-bit seed from a word: stable across runs and machines (unlike hash())."""
-    digest = hashlib.blake2b(f"{namespace}\x00{word}".encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{namespace}\x00{word}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
@@ -108,7 +109,8 @@ class VectorTable:
     @functools.cached_property
     def mean_vector(self) -> np.ndarray:
         """Mean of all rows, float64 (d_model,); accumulated in float64."""
-        return np.asarray(self.matrix, dtype=np.float64).mean(axis=0) if len(self) else np.zeros(self.dim)
+        # dtype= accumulates in float64 without a float64 copy of the whole table
+        return np.asarray(self.matrix).mean(axis=0, dtype=np.float64) if len(self) else np.zeros(self.dim)
 
     @functools.cached_property
     def typical_norm(self) -> float:
@@ -231,12 +233,21 @@ class ConceptEmbeddings:
         self.dim = len(concepts)
         self.name = "GloVe on concept axes (" + ", ".join(concepts) + ")"
         self.words = None
-        c = np.stack([base.vector(k) for k in concepts])  # (n_concepts, 50)
-        self.concept_units = c / np.linalg.norm(c, axis=1, keepdims=True)  # (n_concepts, 50)
+        self.concept_units = _concept_units(concepts, base)  # (n_concepts, 50)
 
     def lookup(self, keys: Sequence[str], oov: str = "zero") -> Lookup:
         base = self.base.lookup(keys, oov=oov)
         return Lookup(vectors=cosine_to(base.vectors, self.concept_units), known=base.known)
+
+
+def _concept_units(concepts: Sequence[str], base: VectorTable) -> np.ndarray:
+    """Unit vectors of the concept words (n_concepts, d_model); a zero vector has no direction."""
+    c = np.stack([base.vector(k) for k in concepts])  # (n_concepts, d_model)
+    norms = np.linalg.norm(c, axis=1, keepdims=True)  # (n_concepts, 1)
+    flat = [k for k, n in zip(concepts, norms[:, 0], strict=True) if not n > 0]
+    if flat:
+        raise UnknownWordError("Concept word(s) with an all-zero vector (no direction): " + ", ".join(flat) + ".")
+    return c / norms
 
 
 def cosine_to(vectors: np.ndarray, unit_directions: np.ndarray) -> np.ndarray:
@@ -250,7 +261,9 @@ def cosine_to(vectors: np.ndarray, unit_directions: np.ndarray) -> np.ndarray:
     return units @ unit_directions.T  # (n, m)
 
 
-def concept_embeddings(concepts: Sequence[str] = DEFAULT_CONCEPTS, base: VectorTable | None = None) -> ConceptEmbeddings:
+def concept_embeddings(
+    concepts: Sequence[str] = DEFAULT_CONCEPTS, base: VectorTable | None = None
+) -> ConceptEmbeddings:
     """GloVe re-expressed on named concept axes (default: tech, fruit, food, smart, nature, sweet)."""
     return ConceptEmbeddings(concepts, base if base is not None else load_glove())
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from .embeddings import VectorTable, cosine_to
-from .errors import NotEnoughWordsError, ShapeError, UnknownWordError
 from .attention import _as_float64
+from .embeddings import VectorTable, _concept_units, cosine_to
+from .errors import NotEnoughWordsError, ShapeError, UnknownWordError
 
 GROUP = 64  # columns per candidate group in nearest_words
 
@@ -142,7 +142,10 @@ def nearest_words(vectors, embeddings: VectorTable, k: int = 5,
             cand = np.concatenate([(top_groups[:, None] + offsets[None, :]).ravel(), rest])
         else:
             cand = np.arange(vocab)
-        exact = unit[cand].astype(np.float64) @ q[i]  # float64 re-score of the few candidates
+        # float64 re-score of the few candidates from the stored rows (not the float32 unit rows)
+        rows = np.asarray(embeddings.matrix[cand], dtype=np.float64)  # (n_cand, d_model)
+        row_norms = np.linalg.norm(rows, axis=1)  # (n_cand,)
+        exact = np.divide(rows @ q[i], row_norms, out=np.zeros(len(cand)), where=row_norms > 0)
         order = np.argsort(-exact, kind="stable")
         row = []
         for j in order:
@@ -166,6 +169,4 @@ def concept_scores(vectors, base: VectorTable, concepts: Sequence[str]) -> np.nd
     missing = [c for c in concepts if c not in base]
     if missing:
         raise UnknownWordError("Concept word(s) not in the vocabulary: " + ", ".join(missing))
-    c = np.stack([base.vector(w) for w in concepts])  # (n_concepts, d_model)
-    c = c / np.linalg.norm(c, axis=1, keepdims=True)
-    return cosine_to(vectors, c)
+    return cosine_to(vectors, _concept_units(concepts, base))  # (n, n_concepts)

@@ -10,8 +10,8 @@ The rule, pinned by tests:
   is dropped, so "!!! ???" has no words at all;
 * ``Tokens.words`` keep the spelling as typed (for display); ``Tokens.keys`` are
   lowercased for lookup, because GloVe's vocabulary is lowercase;
-* at most ``max_tokens`` tokens are kept (``truncated`` says when more were
-  there). Attention costs O(n_tokens^2) and a screen cannot show a 1000 x 1000
+* at most ``max_tokens`` tokens are kept, and a token longer than
+  ``MAX_WORD_CHARS`` is cut to that length (``truncated`` says when either happened). Attention costs O(n_tokens^2) and a screen cannot show a 1000 x 1000
   heatmap, so the cap keeps time, memory and the page bounded.
 """
 
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from .errors import EmptyInputError
 
 MAX_TOKENS = 64  # a heatmap of 64 x 64 cells is about the most a screen can show
-MAX_CHARS = 20_000  # only this much text is scanned; 64 tokens never need more
+MAX_WORD_CHARS = 40  # longer "words" (a pasted hash, a row of a's) are cut: no label can show them
+MAX_CHARS = 200_000  # text beyond this is not scanned (a bound on work for pasted novels)
 
 _TOKEN = re.compile(r"[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*")
 
@@ -72,7 +73,10 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> Tokens:
         if len(words) == max_tokens:
             truncated = True
             break
-        words.append(match.group())
+        word = match.group()
+        if len(word) > MAX_WORD_CHARS:
+            word, truncated = word[:MAX_WORD_CHARS], True
+        words.append(word)
     if not words:
         raise EmptyInputError(
             "Enter at least one word: letters or digits (punctuation on its own is ignored)."

@@ -53,7 +53,7 @@ def _number(text: str, line_no: int, field_no: int) -> float:
 
 
 def _is_int(text: str) -> bool:
-    return text.isdigit()
+    return text.isascii() and text.isdigit()  # "²".isdigit() is True, but int("²") fails
 
 
 def parse_vectors(data: bytes, name: str = "uploaded vectors", *, max_rows: int = MAX_ROWS,
@@ -81,7 +81,7 @@ def parse_vectors(data: bytes, name: str = "uploaded vectors", *, max_rows: int 
     # 1. cheap checks before reading anything
     if len(data) > max_bytes:
         raise VectorFileError(
-            f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB ({max_bytes:,} bytes). "
             "Keep only the words you need."
         )
     if not data.strip():
@@ -128,13 +128,14 @@ def parse_vectors(data: bytes, name: str = "uploaded vectors", *, max_rows: int 
             )
         if dim > max_dim:
             raise VectorFileError(f"line {first_no}: {dim} dimensions; the limit is {max_dim}.")
-        try:
-            [float(f) for f in first[1:]]
-        except ValueError:
-            raise VectorFileError(
-                f"line {first_no}: not a header or vector row: expected a word followed by "
-                f"{dim} numbers, got '{' '.join(first)[:60]}'."
-            ) from None
+        for field_no, f in enumerate(first[1:], start=2):
+            try:
+                float(f)
+            except ValueError:
+                raise VectorFileError(
+                    f"line {first_no}, field {field_no}: not a header or vector row: expected a word followed by "
+                    f"{dim} numbers, '{f[:40]}' is not a number; got '{' '.join(first)[:60]}'."
+                ) from None
     if len(rows) > max_rows and declared is None:
         raise VectorFileError(f"the file has {len(rows)} vectors; the limit is {max_rows}.")
 

@@ -63,8 +63,8 @@ def main() -> None:
         X = rng.standard_normal((n, 64))
         P = ac.Projections.random(64, 64, seed=0)
         Q, K, V = X @ P.W_Q, X @ P.W_K, X @ P.W_V
-        full = median_time(lambda: ac.self_attention(X, P), repeat=25 if n < 1024 else 7)
-        two = median_time(lambda: (Q @ K.T) @ V, repeat=25 if n < 1024 else 7)
+        full = median_time(lambda X=X, P=P: ac.self_attention(X, P), repeat=25 if n < 1024 else 7)
+        two = median_time(lambda Q=Q, K=K, V=V: (Q @ K.T) @ V, repeat=25 if n < 1024 else 7)
         print(f"{'n = ' + str(n):30s} {full * 1e3:9.3f} ms {two * 1e3:9.3f} ms {full / two:6.1f}x")
     print("\n(the full trace also projects X three times, checks every input and result for NaN/inf,"
           " and runs a stable softmax; the ratio is what that safety and teaching detail costs)")

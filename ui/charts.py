@@ -18,7 +18,7 @@ tests run instead (``to_dict()`` validates there).
 from __future__ import annotations
 
 import functools
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -230,7 +230,6 @@ def concept_bars(df: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
 
     ``df`` columns: ``concept``, ``stage`` ("before" / "after"), ``cosine``.
     """
-    stages = ["before", "after"]
     data = df.copy()
     concepts = list(dict.fromkeys(data["concept"]))
     data["concept_pos"] = data["concept"].map({c: i for i, c in enumerate(concepts)})
@@ -277,7 +276,8 @@ def _strip_template(text_limit: int) -> alt.LayerChart:
         tooltip=[alt.Tooltip("text:N", title="word"), alt.Tooltip("status:N")],
     )
     text = alt.Chart().mark_text(fontSize=FONT_SIZE + 1, limit=text_limit, baseline="middle").encode(
-        x=x, y=alt.value(22), text="text:N", color=alt.condition("datum.status == 'word'", alt.value("#111111"), alt.value("white")))
+        x=x, y=alt.value(22), text="text:N",
+        color=alt.condition("datum.status == 'word'", alt.value("#111111"), alt.value("white")))
     return alt.LayerChart(layer=[chips, text], config=CONFIG)
 
 

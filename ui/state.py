@@ -19,23 +19,38 @@ import streamlit as st
 
 import attention_core as ac
 
+# id -> label. The label is what the widget shows AND what the URL carries
+# (Streamlit binds a select's displayed option), so labels are short and stable.
 EMBEDDINGS = {
-    "glove": "GloVe 50-d (real, 400k words)",
-    "concepts": "GloVe on concept axes",
-    "random": "Random vectors (seeded)",
-    "toy": "Tutorial's 2-D vectors",
-    "upload": "Upload a vector file",
+    "glove": "GloVe 50-d",
+    "concepts": "GloVe concept axes",
+    "random": "random vectors",
+    "toy": "tutorial 2-D",
+    "upload": "upload a file",
 }
+EMBEDDING_HELP = (
+    "GloVe 50-d: real vectors for 400,000 words (Pennington, Socher, Manning). "
+    "Concept axes: each word as its GloVe cosine with each concept word below. "
+    "Random: a fixed random vector per word (seeded). Tutorial 2-D: apple (2, 2), phones (2, 2), "
+    "love (-4, 3), juice (4, 0), cat, sat, mat. Upload: a GloVe or word2vec text file."
+)
 PROJECTIONS = {
-    "off": "Off: Q = K = V = X",
-    "random": "Random (seeded)",
-    "learned": "Learned on word senses",
+    "off": "off",
+    "random": "random",
+    "learned": "learned",
 }
+PROJECTION_CAPTIONS = [
+    "Q = K = V = X, the tutorial's first version",
+    "seeded random W_Q, W_K; W_V = I",
+    "W_Q, W_K trained to find the word that decides a sense",
+]
 OOV = {
     "zero": "zero vector",
-    "random": "random vector (fixed per word)",
+    "random": "random vector",
     "mean": "average word",
 }
+OOV_HELP = ("zero vector: no information (uniform attention, contributes nothing); random vector: a fixed "
+            "meaningless vector per word; average word: the mean of the vocabulary.")
 
 
 @dataclass(frozen=True)
@@ -95,9 +110,9 @@ def sanitize_query_params() -> list[str]:
     """
     qp = st.query_params
     rules = {
-        "embeddings": lambda v: v in EMBEDDINGS,
-        "projections": lambda v: v in PROJECTIONS,
-        "oov": lambda v: v in OOV,
+        "embeddings": lambda v: v in EMBEDDINGS.values(),
+        "projections": lambda v: v in PROJECTIONS.values(),
+        "oov": lambda v: v in OOV.values(),
         "scale": lambda v: v.lower() in ("true", "false"),
         "dim": lambda v: _valid_int(v, "dim"),
         "seed": lambda v: _valid_int(v, "seed"),
@@ -128,8 +143,8 @@ def render_sidebar() -> None:
     sb.text_input("Target word (followed on every page)", value=DEFAULTS.target, key="target", bind="query-params")
 
     sb.header("Embeddings")
-    emb = sb.selectbox("Word vectors", list(EMBEDDINGS), format_func=EMBEDDINGS.get, key="embeddings",
-                       bind="query-params")
+    emb = _ID[sb.selectbox("Word vectors", list(EMBEDDINGS.values()), key="embeddings", bind="query-params",
+                           help=EMBEDDING_HELP)]
     if emb == "random":
         c1, c2 = sb.columns(2)
         c1.number_input("Dimension", *LIMITS["dim"], value=DEFAULTS.dim, key="dim", bind="query-params")
@@ -139,11 +154,11 @@ def render_sidebar() -> None:
     if emb == "upload":
         sb.file_uploader("GloVe or word2vec text file (max 5 MB)", type=["txt", "vec"], key="upload_file")
     sb.text_input("Concept words (axes and read-out)", value=DEFAULTS.concepts, key="concepts", bind="query-params")
-    sb.selectbox("Unknown words get", list(OOV), format_func=OOV.get, key="oov", bind="query-params")
+    sb.selectbox("Unknown words get", list(OOV.values()), key="oov", bind="query-params", help=OOV_HELP)
 
     sb.header("Mechanism")
-    proj = sb.radio("Projections W_Q, W_K, W_V", list(PROJECTIONS), format_func=PROJECTIONS.get,
-                    key="projections", bind="query-params")
+    proj = _ID[sb.radio("Projections W_Q, W_K, W_V", list(PROJECTIONS.values()), captions=PROJECTION_CAPTIONS,
+                        key="projections", bind="query-params")]
     if proj != "off":
         c1, c2 = sb.columns(2)
         c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params")
@@ -155,6 +170,9 @@ def render_sidebar() -> None:
         sb.warning("Ignored invalid link setting(s): " + ", ".join(reset) + ". Using the defaults.")  # fixed names only
 
 
+_ID = {label: key for table in (EMBEDDINGS, PROJECTIONS, OOV) for key, label in table.items()}
+
+
 def _get(key: str):
     value = st.session_state.get(key)
     return getattr(DEFAULTS, key) if value is None else value
@@ -162,9 +180,10 @@ def _get(key: str):
 
 def current_settings() -> Settings:
     """The shared settings, validated (a page can trust every field)."""
-    def pick(key, allowed):
-        v = _get(key)
-        return v if v in allowed else getattr(DEFAULTS, key)
+    def pick(key, table):
+        v = st.session_state.get(key)
+        ids = {label: k for k, label in table.items()}
+        return ids.get(v, getattr(DEFAULTS, key))
 
     def bounded(key):
         try:

@@ -71,7 +71,7 @@ for col, (name, res) in zip(columns, results.items()):
 # 3. one map for every word of every sentence, before and after
 st.header("Every word, before and after attention")
 rows, befores, afters = [], [], []
-for s, (name, res) in enumerate(results.items()):
+for s, res in enumerate(results.values()):
     tr = res.trace
     same_space = tr.values.shape[1] == tr.X.shape[1]
     befores.append(tr.X if same_space else tr.values)

@@ -1,0 +1,189 @@
+"""Page tests with Streamlit's AppTest: start at app.py, change widgets by key, check what is shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.apptest_support import VIEWS, chart_titled, charts, new_app, no_exception, raw_texts, texts
+
+
+@pytest.fixture(scope="module")
+def lab():
+    at = new_app()
+    no_exception(at)
+    return at
+
+
+def weights_row(at, sentence_index: int) -> np.ndarray:
+    """The target word's attention row as drawn in the bar chart of sentence 1 or 2."""
+    bars = chart_titled(at, "its row of weights")
+    _, df = bars[sentence_index]
+    return df.sort_values("key_pos")["weight"].to_numpy()
+
+
+def test_app_starts_on_the_sentence_lab_with_charts(lab):
+    assert lab.title[0].value == "Sentence Lab"
+    specs = charts(lab)
+    assert len(specs) >= 7  # 2 strips, 2 heatmaps, 2 bar rows, PCA, concept bars
+    for _, df in specs:
+        numeric = df.select_dtypes("number").to_numpy()
+        assert np.all(np.isfinite(numeric))
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_page_opens_from_app_py(view):
+    at = new_app()
+    at.switch_page(view).run()
+    no_exception(at)
+    assert at.sidebar.text_input(key="s1").value  # the shared sidebar is still there
+    assert charts(at), f"{view} shows no chart"
+
+
+def test_default_story_apple_moves_towards_context(lab):
+    phones, juice = weights_row(lab, 0), weights_row(lab, 1)
+    for w in (phones, juice):
+        assert np.all(np.isfinite(w)) and w.sum() == pytest.approx(1.0)
+    # apple attends more to "phones" / "juice" (position 4) than to "love" (position 2)
+    assert phones[3] > phones[1] and juice[3] > juice[1]
+    tables = [t.value for t in lab.dataframe]
+    after_1 = list(tables[0].iloc[:, 1])
+    after_2 = list(tables[1].iloc[:, 1])
+    assert after_1 != after_2, "apple's neighbours after attention must differ between the sentences"
+    assert any("iphone" in w or "ipod" in w for w in after_1[:3])
+    assert any("juice" in w or "fruit" in w for w in after_2)
+
+
+def test_scaling_off_makes_apple_attend_almost_only_to_itself():
+    at = new_app()
+    on = weights_row(at, 0)
+    at.sidebar.toggle(key="scale").set_value(False).run()
+    no_exception(at)
+    off = weights_row(at, 0)
+    assert on[2] < 0.9 < off[2]  # apple (position 3) on itself
+    assert np.isfinite(off).all() and off.sum() == pytest.approx(1.0)
+
+
+def test_editing_a_sentence_changes_the_words_shown():
+    at = new_app()
+    at.sidebar.text_input(key="s1").set_value("The bank of the river").run()
+    no_exception(at)
+    strips = [df for spec, df in charts(at) if "label_pos" in df.columns]
+    assert list(strips[0]["text"]) == ["The", "bank", "of", "the", "river"]
+    assert any("target word 'apple' is not in this sentence" in v for v in texts(at, "info"))
+
+
+def test_repeated_words_keep_their_own_rows():
+    at = new_app(s1="the cat saw the cat")
+    heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
+    assert sorted(set(heat["query"])) == ["01 the", "02 cat", "03 saw", "04 the", "05 cat"]
+
+
+@pytest.mark.parametrize("text", ["", "   \t\n", "!!! ???"])
+def test_empty_sentences_get_a_message_and_the_rest_still_renders(text):
+    at = new_app()
+    at.sidebar.text_input(key="s1").set_value(text).run()
+    no_exception(at)
+    assert any("at least one word" in w for w in texts(at, "warning"))
+    assert chart_titled(at, "its row of weights"), "sentence 2 must still be shown"
+
+
+def test_one_word_gives_weight_one_and_a_pca_message():
+    at = new_app(s1="hello", s2="")
+    no_exception(at)
+    heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
+    assert heat["value"].tolist() == [1.0]
+    assert any("two or more words" in v for v in texts(at, "info"))
+
+
+def test_out_of_vocabulary_words_are_flagged():
+    at = new_app(s1="qzxv blorptak", s2="")
+    no_exception(at)
+    strip = [df for spec, df in charts(at) if "label_pos" in df.columns][0]
+    assert list(strip["status"]) == ["unknown", "unknown"]
+    assert any("Not in GloVe" in v and "qzxv" in v for v in texts(at, "info"))
+    for _, df in charts(at):
+        assert np.all(np.isfinite(df.select_dtypes("number").to_numpy()))
+
+
+def test_user_text_in_messages_is_escaped_not_markdown():
+    at = new_app(s1="I love apple", s2="", target="$5 and $10 :red[x] [a](javascript:alert(1))")
+    no_exception(at)
+    msg = [v for v in raw_texts(at, "info") if "target word" in v][0]
+    assert "\\$5" in msg and "\\[a\\]\\(javascript\\:alert\\(1\\)\\)" in msg and "\\:red\\[x\\]" in msg
+
+
+def test_long_text_is_truncated_with_a_notice():
+    at = new_app()
+    at.sidebar.text_input(key="s1").set_value("word " * 20_000).run()
+    no_exception(at)
+    assert any("Only the first 64 words" in w for w in texts(at, "warning"))
+
+
+@pytest.mark.parametrize("query", [{"d_k": "-3", "projections": "random"}, {"embeddings": "nope"},
+                                   {"scale": "maybe"}, {"oov": "x", "dim": "1e9"}])
+def test_invalid_url_settings_fall_back_to_defaults(query):
+    at = new_app(**query)
+    no_exception(at)
+    assert at.sidebar.selectbox(key="embeddings").value == "GloVe 50-d"
+    if "d_k" in query:
+        assert at.sidebar.number_input(key="d_k").value == 16
+    assert any("Ignored invalid link setting" in w for w in texts(at.sidebar, "warning"))
+
+
+def test_url_opens_the_same_view():
+    at = new_app(s1="I love Apple watch", projections="random", d_k="8", scale="false", target="watch")
+    no_exception(at)
+    sb = at.sidebar
+    assert sb.text_input(key="s1").value == "I love Apple watch"
+    assert sb.radio(key="projections").value == "random"
+    assert sb.number_input(key="d_k").value == 8
+    assert sb.toggle(key="scale").value is False
+    assert chart_titled(at, "where 'watch' looks")
+
+
+def test_toy_vectors_give_the_tutorial_scores():
+    at = new_app(embeddings="tutorial 2-D", s1="love apple phones", s2="love apple juice", scale="false")
+    no_exception(at)
+    at.segmented_control(key="matrix_view").set_value("raw scores").run()
+    heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
+    row = heat[heat["query"] == "2 apple"] if (heat["query"] == "2 apple").any() else heat[heat["query"] == "02 apple"]
+    assert row.sort_values("key_pos")["value"].tolist() == [-2.0, 8.0, 8.0]
+
+
+def test_random_embeddings_and_random_projections_render():
+    at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4")
+    no_exception(at)
+    assert chart_titled(at, "its row of weights")
+    assert any("read in GloVe space" in v for v in texts(at, "info"))
+
+
+def test_concept_axes_show_the_vector_itself():
+    at = new_app(embeddings="GloVe concept axes", concepts="tech, fruit")
+    no_exception(at)
+    bars = chart_titled(at, "the vector's own axes")
+    assert bars and set(bars[0][1]["concept"]) == {"tech", "fruit"}
+
+
+def test_unknown_concept_word_gets_a_message():
+    at = new_app(embeddings="GloVe concept axes", concepts="tech, qzxvw")
+    no_exception(at)
+    assert any("qzxvw" in e for e in texts(at, "error"))
+
+
+def test_upload_good_and_bad_files():
+    at = new_app(embeddings="upload a file")
+    no_exception(at)
+    assert any("Upload a GloVe" in e for e in texts(at, "error"))
+    good = b"i 1 0 0\nlove 0 1 0\napple 0.5 0.5 0\nphones 0.4 0.6 0.1\njuice 0.9 0.1 0\n"
+    at.sidebar.file_uploader(key="upload_file").set_value(("v.txt", good, "text/plain")).run()
+    no_exception(at)
+    assert chart_titled(at, "its row of weights")
+    bad = b"apple 1 2 3\nphones 1 2\n"
+    at.sidebar.file_uploader(key="upload_file").set_value(("bad.txt", bad, "text/plain")).run()
+    no_exception(at)
+    assert any("line 2" in e for e in texts(at, "error"))
+
+
+def test_csv_export_has_weights_and_outputs(lab):
+    assert lab.get("download_button"), "the page offers a CSV download"

@@ -1,0 +1,316 @@
+"""Tokenizer ("Sentences" rows of bad-inputs.md) and embedding sources:
+GloVe, seeded random vectors, concept axes, the tutorial's toy vectors, OOV policies."""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+import warnings
+
+import numpy as np
+import pytest
+
+from attention_core import (
+    DEFAULT_CONCEPTS,
+    MAX_TOKENS,
+    OOV_POLICIES,
+    TOY_VECTORS,
+    Embeddings,
+    EmptyInputError,
+    NonFiniteError,
+    UnknownWordError,
+    concept_embeddings,
+    load_glove,
+    random_embeddings,
+    self_attention,
+    tokenize,
+    toy_embeddings,
+)
+
+
+@contextlib.contextmanager
+def strict():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def assert_close(actual, expected, rtol=1e-12, atol=1e-12):
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert np.all(np.isfinite(actual)) and np.all(np.isfinite(expected))
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
+
+
+def cos(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+# --- tokenizer ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   \t\n", "!!! ???", "...", "— – •", "😀 🍎", "\u200b"])
+def test_no_words_is_empty_input_error(text):
+    with pytest.raises(EmptyInputError, match="at least one word"):
+        tokenize(text)
+
+
+def test_non_string_is_empty_input_error():
+    with pytest.raises(EmptyInputError, match="at least one word"):
+        tokenize(None)
+
+
+def test_words_keep_spelling_keys_are_lowercase():
+    t = tokenize("I love Apple phones!")
+    assert t.words == ("I", "love", "Apple", "phones")
+    assert t.keys == ("i", "love", "apple", "phones")
+    assert not t.truncated
+    assert len(t) == 4
+
+
+def test_apostrophes_join_punctuation_splits():
+    t = tokenize("Don't stop: it's apple's, e-mail")
+    assert t.words == ("Don't", "stop", "it's", "apple's", "e", "mail")
+    # typographic apostrophe is kept too
+    assert tokenize("don\u2019t").words == ("don\u2019t",)
+
+
+def test_hello_is_one_token():
+    t = tokenize("hello")
+    assert t.words == ("hello",) and t.keys == ("hello",)
+
+
+def test_the_the_keeps_both_tokens():
+    assert tokenize("the the").keys == ("the", "the")
+
+
+def test_100k_characters_truncated_and_bounded():
+    text = "word " * 20_000
+    assert len(text) == 100_000
+    t = tokenize(text)
+    assert t.truncated
+    assert len(t) == MAX_TOKENS == 64
+    assert set(t.keys) == {"word"}
+
+
+def test_100k_characters_without_spaces_is_bounded():
+    t = tokenize("a" * 100_000)
+    assert t.truncated
+    assert len(t) <= MAX_TOKENS
+    assert sum(len(w) for w in t.words) <= 100_000
+
+
+def test_max_tokens_argument():
+    t = tokenize("a b c d e", max_tokens=3)
+    assert t.words == ("a", "b", "c") and t.truncated
+    t = tokenize("a b c", max_tokens=3)
+    assert t.words == ("a", "b", "c") and not t.truncated
+    with pytest.raises(ValueError):
+        tokenize("a", max_tokens=0)
+
+
+def test_cafe_composed_and_decomposed_are_the_same_token(glove):
+    composed = "caf\u00e9"
+    decomposed = "cafe\u0301"
+    assert composed != decomposed
+    assert unicodedata.normalize("NFC", decomposed) == composed
+    a, b = tokenize(composed), tokenize(decomposed)
+    assert a.keys == b.keys == (composed,)
+    assert a.words == b.words  # displayed the same way too
+    assert tokenize("CAFE\u0301").keys == (composed,)
+    la, lb = glove.lookup(a.keys), glove.lookup(b.keys)
+    assert la.known.tolist() == lb.known.tolist() == [True]
+    assert np.all(np.isfinite(la.vectors))
+    np.testing.assert_array_equal(la.vectors, lb.vectors)
+    np.testing.assert_array_equal(la.vectors[0], np.asarray(glove.matrix[glove.index[composed]], dtype=np.float64))
+
+
+def test_script_tag_tokens_are_plain_words():
+    t = tokenize("<script>alert(1)</script>")
+    assert t.words == ("script", "alert", "1", "script")
+    assert not any(c in w for w in t.words for c in "<>/()")
+
+
+def test_markdown_latex_and_links_tokens_are_plain_words():
+    t = tokenize("$5 and $10 :red[x] [a](javascript:alert(1))")
+    assert t.words == ("5", "and", "10", "red", "x", "a", "javascript", "alert", "1")
+    assert not any(c in w for w in t.words for c in "$:[]()")
+
+
+def test_non_latin_words_are_tokens():
+    assert tokenize("Привет мир 你好").words == ("Привет", "мир", "你好")
+
+
+# --- GloVe -------------------------------------------------------------------------
+
+def test_load_glove_shape_dtype_readonly_and_cached(glove):
+    assert isinstance(glove, Embeddings)
+    assert len(glove) == 400_000 and len(glove.words) == 400_000
+    assert glove.dim == 50 and glove.matrix.shape == (400_000, 50)
+    assert load_glove() is glove
+    assert glove.words[0] == "the" and "apple" in glove and "Apple" not in glove
+    with pytest.raises(ValueError):
+        glove.matrix[0, 0] = 1.0
+    assert not glove.matrix.flags.writeable
+    lk = glove.lookup(["apple", "the"])
+    assert lk.vectors.dtype == np.float64 and lk.vectors.shape == (2, 50)
+    assert lk.known.dtype == bool and lk.known.tolist() == [True, True]
+    assert np.all(np.isfinite(lk.vectors))
+    # the float64 row is exactly the stored float32 row
+    np.testing.assert_array_equal(lk.vectors[0], glove.matrix[glove.index["apple"]].astype(np.float64))
+    np.testing.assert_array_equal(glove.vector("apple"), lk.vectors[0])
+    with pytest.raises(UnknownWordError, match="qwxzvbt"):
+        glove.vector("qwxzvbt")
+
+
+ALL_OOV = "Qwxzvbt blorptangq zzyzxqv qwxzvbt"
+
+
+@pytest.mark.parametrize("oov", OOV_POLICIES)
+def test_all_oov_sentence_flagged_and_finite(glove, oov):
+    t = tokenize(ALL_OOV)
+    lk = glove.lookup(t.keys, oov=oov)
+    assert lk.known.tolist() == [False, False, False, False]
+    assert lk.vectors.shape == (4, 50) and lk.vectors.dtype == np.float64
+    assert np.all(np.isfinite(lk.vectors))
+    with strict():
+        tr = self_attention(lk.vectors)
+    assert np.all(np.isfinite(tr.attention_weights)) and np.all(np.isfinite(tr.contextual_embeddings))
+    assert_close(tr.attention_weights.sum(axis=1), np.ones(4))
+    # the same word typed twice ("Qwxzvbt" and "qwxzvbt") gets the same vector under every policy
+    np.testing.assert_array_equal(lk.vectors[0], lk.vectors[3])
+
+
+def test_oov_zero_policy(glove):
+    lk = glove.lookup(tokenize(ALL_OOV).keys, oov="zero")
+    np.testing.assert_array_equal(lk.vectors, np.zeros((4, 50)))
+    with strict():
+        tr = self_attention(lk.vectors)
+    # zero vectors score 0 everywhere: uniform attention, zero outputs
+    np.testing.assert_array_equal(tr.attention_weights, np.full((4, 4), 0.25))
+    np.testing.assert_array_equal(tr.contextual_embeddings, np.zeros((4, 50)))
+
+
+def test_oov_default_policy_is_zero(glove):
+    lk = glove.lookup(["qwxzvbt", "apple"])
+    assert lk.known.tolist() == [False, True]
+    np.testing.assert_array_equal(lk.vectors[0], np.zeros(50))
+
+
+def test_oov_random_policy_is_deterministic_per_word(glove):
+    keys = tokenize(ALL_OOV).keys
+    a = glove.lookup(keys, oov="random")
+    b = glove.lookup(list(reversed(keys)) + ["apple"], oov="random")  # other order, other sentence
+    np.testing.assert_array_equal(a.vectors, b.vectors[3::-1])
+    assert b.known.tolist() == [False] * 4 + [True]
+    # different words get different vectors
+    assert not np.allclose(a.vectors[0], a.vectors[1])
+    # scaled to the typical (median) norm of real GloVe rows, computed here independently
+    typical = float(np.median(np.linalg.norm(np.asarray(glove.matrix[:20_000], dtype=np.float64), axis=1)))
+    assert np.isfinite(typical) and 3.0 < typical < 7.0
+    assert_close(np.linalg.norm(a.vectors, axis=1), np.full(4, typical), rtol=1e-12)
+
+
+def test_oov_mean_policy_is_vocabulary_mean(glove):
+    lk = glove.lookup(["qwxzvbt", "blorptangq"], oov="mean")
+    expected = glove.matrix.mean(axis=0, dtype=np.float64)
+    assert_close(lk.vectors[0], expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(lk.vectors[0], lk.vectors[1])
+
+
+def test_unknown_oov_policy_is_refused(glove):
+    with pytest.raises(ValueError, match="oov"):
+        glove.lookup(["apple"], oov="ignore")
+
+
+# --- seeded random embeddings ----------------------------------------------------------
+
+def test_random_embeddings_same_word_same_vector_any_sentence_any_order():
+    emb = random_embeddings(16, seed=3)
+    assert isinstance(emb, Embeddings) and emb.dim == 16
+    a = emb.lookup(tokenize("I love apple juice").keys)
+    b = random_embeddings(16, seed=3).lookup(tokenize("apple phones I love Apple").keys)
+    assert a.known.all() and b.known.all()
+    assert np.all(np.isfinite(a.vectors)) and np.all(np.isfinite(b.vectors))
+    np.testing.assert_array_equal(a.vectors[2], b.vectors[0])  # apple
+    np.testing.assert_array_equal(a.vectors[2], b.vectors[4])  # Apple
+    np.testing.assert_array_equal(a.vectors[0], b.vectors[2])  # I
+    np.testing.assert_array_equal(a.vectors[1], b.vectors[3])  # love
+    assert not np.allclose(a.vectors[2], a.vectors[3])  # apple != juice
+
+
+def test_random_embeddings_seeds_differ_and_are_standard_normal():
+    a = random_embeddings(64, seed=0).lookup(["apple"]).vectors
+    b = random_embeddings(64, seed=1).lookup(["apple"]).vectors
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+    assert not np.allclose(a, b)
+    many = random_embeddings(64, seed=0).lookup([f"w{i}" for i in range(200)]).vectors
+    assert many.shape == (200, 64)
+    assert abs(many.mean()) < 0.05 and 0.9 < many.std() < 1.1
+
+
+def test_random_embeddings_bad_dim():
+    from attention_core import ShapeError
+
+    with pytest.raises(ShapeError):
+        random_embeddings(0, seed=0)
+
+
+# --- concept axes ---------------------------------------------------------------------
+
+def test_concept_embeddings_are_cosines_with_concept_words(glove):
+    emb = concept_embeddings(DEFAULT_CONCEPTS, glove)
+    assert emb.dim == len(DEFAULT_CONCEPTS) == 6
+    assert emb.concepts == DEFAULT_CONCEPTS
+    words = ["apple", "phones", "juice", "qwxzvbt"]
+    lk = emb.lookup(words)
+    assert lk.vectors.shape == (4, 6) and lk.known.tolist() == [True, True, True, False]
+    assert np.all(np.isfinite(lk.vectors))
+    assert np.all(lk.vectors >= -1.0 - 1e-12) and np.all(lk.vectors <= 1.0 + 1e-12)
+    for i, w in enumerate(words[:3]):
+        for j, c in enumerate(DEFAULT_CONCEPTS):
+            assert abs(lk.vectors[i, j] - cos(glove.vector(w), glove.vector(c))) < 1e-12
+    np.testing.assert_array_equal(lk.vectors[3], np.zeros(6))  # zero vector: cosine 0, not NaN
+    # a concept word on its own axis is 1
+    self_lk = emb.lookup(["tech", "fruit"])
+    assert_close([self_lk.vectors[0, 0], self_lk.vectors[1, 1]], [1.0, 1.0], rtol=1e-12)
+
+
+def test_concept_embeddings_normalise_and_dedupe_concepts(glove):
+    emb = concept_embeddings([" Tech", "tech", "FRUIT", ""], glove)
+    assert emb.concepts == ("tech", "fruit") and emb.dim == 2
+
+
+def test_unknown_concept_word_is_named(glove):
+    with pytest.raises(UnknownWordError, match="qwxzvbt"):
+        concept_embeddings(["tech", "qwxzvbt"], glove)
+    with pytest.raises(UnknownWordError):
+        concept_embeddings([" ", ""], glove)
+
+
+# --- toy vectors ------------------------------------------------------------------------
+
+def test_toy_embeddings_are_the_tutorial_vectors():
+    toy = toy_embeddings()
+    assert toy.dim == 2
+    lk = toy.lookup(["apple", "phones", "love", "juice"])
+    np.testing.assert_array_equal(lk.vectors, [[2, 2], [2, 2], [-4, 3], [4, 0]])
+    assert set(toy.words) == set(TOY_VECTORS)
+
+
+def test_toy_embeddings_edited_copy_and_non_finite():
+    toy = toy_embeddings({"Apple": (1.0, 0.0, 0.0), "pie": (0.0, 1.0, 0.5)})
+    assert toy.dim == 3 and toy.words == ["apple", "pie"]
+    with pytest.raises(NonFiniteError):
+        toy_embeddings({"apple": (float("nan"), 1.0)})
+
+
+def test_concept_word_with_zero_vector_is_a_clear_error_not_nan():
+    from attention_core import parse_vectors
+
+    table = parse_vectors(b"tech 0 0\nfruit 1 0\napple 1 1\n")
+    with strict(), pytest.raises(UnknownWordError, match="tech"):
+        concept_embeddings(["tech", "fruit"], table)
+    emb = concept_embeddings(["fruit"], table)  # a usable axis still works on a non-GloVe table
+    v = emb.lookup(["apple"]).vectors
+    assert_close(v, [[1 / np.sqrt(2)]], rtol=1e-15)
