@@ -11,8 +11,9 @@ The rule, pinned by tests:
 * ``Tokens.words`` keep the spelling as typed (for display); ``Tokens.keys`` are
   lowercased for lookup, because GloVe's vocabulary is lowercase;
 * at most ``max_tokens`` tokens are kept, and a token longer than
-  ``MAX_WORD_CHARS`` is cut to that length (``truncated`` says when either happened). Attention costs O(n_tokens^2) and a screen cannot show a 1000 x 1000
-  heatmap, so the cap keeps time, memory and the page bounded.
+  ``MAX_WORD_CHARS`` is cut to that length (``truncated`` says when either happened).
+  Attention costs O(n_tokens^2) and a screen cannot show a 1000 x 1000 heatmap,
+  so the cap keeps time, memory and the page bounded.
 """
 
 from __future__ import annotations
