@@ -30,8 +30,10 @@ from .errors import (
     UnknownWordError,
     VectorFileError,
 )
+from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
 from .text import MAX_TOKENS, Tokens, tokenize
+from .training import SenseExample, TrainingConfig, TrainingResult, load_word_senses, train_projections
 from .vectorfile import parse_vectors
 
 __all__ = [
@@ -41,4 +43,6 @@ __all__ = [
     "UnknownWordError", "VectorFileError", "VectorTable", "attention", "concept_embeddings",
     "concept_scores", "cosine_to", "load_glove", "nearest_words", "parse_vectors", "pca_2d",
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "toy_embeddings",
+    "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
+    "load_word_senses", "train_projections",
 ]

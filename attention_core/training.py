@@ -1,0 +1,287 @@
+"""Learning W_Q and W_K: teaching an ambiguous word *where to look*.
+
+The task (``data/word_senses.csv``, written for this project): in "i love apple
+phones" is *apple* the company or the fruit? Each sentence has one ambiguous
+target word, a sense label, and the one cue word that decides it.
+
+The model is one attention layer over frozen GloVe vectors, with the values
+kept in GloVe space (W_V = I) so that what is learned is only *where the target
+looks*:
+
+    q       = x_target @ W_Q                     (d_k,)
+    keys    = X @ W_K                            (n_tokens, d_k)
+    a       = softmax(keys @ q / sqrt(d_k))      (n_tokens,)   the target's attention row
+    c       = a @ X                              (d_model,)    its contextual embedding
+    z       = beta * (c . d) + bias[target]                     d = u(sense A) - u(sense B)
+    p(A)    = sigmoid(z)
+
+``u(w)`` is the unit GloVe vector of a sense's anchor word ("technology",
+"fruit"), so ``c . d`` measures whether the contextual vector leans towards one
+sense or the other: the same read-out the Sentence Lab shows as concept bars.
+Only ``W_Q``, ``W_K`` (d_model x d_k), one scale ``beta`` and one bias per
+target word are trained, by full-batch Adam on the cross-entropy, with
+hand-written gradients (checked against finite differences in the tests).
+
+Why this design: a free W_V with a free classifier head can separate a few
+hundred sentences by memorising words, and then the attention goes anywhere;
+here the only way to lower the loss is to move attention onto words whose
+GloVe vector points to the right sense, which is the lesson.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .attention import Projections, softmax
+from .errors import ShapeError, UnknownWordError
+
+DATA = Path(__file__).parent / "data" / "word_senses.csv"
+
+
+@dataclass(frozen=True)
+class SenseExample:
+    """One labelled sentence."""
+
+    words: tuple[str, ...]
+    target: str
+    sense: str
+    cue: str
+    split: str
+
+    @property
+    def target_index(self) -> int:
+        return self.words.index(self.target)
+
+    @property
+    def cue_index(self) -> int:
+        return self.words.index(self.cue)
+
+
+def load_word_senses(path: Path | str = DATA) -> list[SenseExample]:
+    """The shipped word-sense sentences (lowercase, space-separated, no punctuation)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [
+            SenseExample(tuple(row["sentence"].split()), row["target"], row["sense"], row["cue"], row["split"])
+            for row in csv.DictReader(fh)
+        ]
+
+
+def sense_pairs(examples: Sequence[SenseExample]) -> dict[str, tuple[str, str]]:
+    """target -> (sense A, sense B), in order of first appearance."""
+    pairs: dict[str, list[str]] = {}
+    for ex in examples:
+        senses = pairs.setdefault(ex.target, [])
+        if ex.sense not in senses:
+            senses.append(ex.sense)
+    bad = [t for t, s in pairs.items() if len(s) != 2]
+    if bad:
+        raise ShapeError(f"every target needs exactly two senses; check {', '.join(bad)}")
+    return {t: (s[0], s[1]) for t, s in pairs.items()}
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Settings of the training run, with the reason for each default."""
+
+    d_k: int = 16  # as the app's default d_k: small enough to print, enough to learn
+    steps: int = 300  # the loss has flattened by then (see the loss curve); ~0.5 s
+    learning_rate: float = 0.03  # Adam; larger steps make the attention flip between words
+    weight_decay: float = 1e-3  # L2 on W_Q, W_K: keeps the bilinear form smooth, so it transfers to unseen cues
+    seed: int = 0  # the random start, as Projections.random(d_model, d_k, seed=seed)
+
+
+@dataclass
+class Batch:
+    """Padded arrays for a list of examples (n_examples, max_len, ...)."""
+
+    X: np.ndarray  # (B, L, d_model) GloVe vectors, zero rows for padding
+    mask: np.ndarray  # (B, L) True where there is a token
+    target_index: np.ndarray  # (B,)
+    cue_index: np.ndarray  # (B,)
+    direction: np.ndarray  # (B, d_model) u(sense A) - u(sense B) of the example's target
+    label: np.ndarray  # (B,) 1.0 = sense A, 0.0 = sense B
+    group: np.ndarray  # (B,) index of the target word (for its bias)
+
+
+def make_batch(examples: Sequence[SenseExample], embeddings, pairs: dict[str, tuple[str, str]]) -> Batch:
+    """Look every word up once and pad to the longest sentence."""
+    targets = list(pairs)
+    L = max(len(ex.words) for ex in examples)
+    d = embeddings.dim
+    X = np.zeros((len(examples), L, d))  # (B, L, d_model)
+    mask = np.zeros((len(examples), L), dtype=bool)  # (B, L)
+    units = {}
+    for a, b in pairs.values():
+        for w in (a, b):
+            if w not in embeddings:
+                raise UnknownWordError(f"sense anchor '{w}' is not in {embeddings.name}")
+            v = embeddings.vector(w)
+            units[w] = v / np.linalg.norm(v)
+    for i, ex in enumerate(examples):
+        look = embeddings.lookup(ex.words)
+        if not look.known.all():
+            missing = [w for w, k in zip(ex.words, look.known) if not k]
+            raise UnknownWordError(f"training words not in {embeddings.name}: {', '.join(missing)}")
+        X[i, : len(ex.words)] = look.vectors
+        mask[i, : len(ex.words)] = True
+    return Batch(
+        X=X, mask=mask,
+        target_index=np.array([ex.target_index for ex in examples]),
+        cue_index=np.array([ex.cue_index for ex in examples]),
+        direction=np.array([units[pairs[ex.target][0]] - units[pairs[ex.target][1]] for ex in examples]),
+        label=np.array([1.0 if ex.sense == pairs[ex.target][0] else 0.0 for ex in examples]),
+        group=np.array([targets.index(ex.target) for ex in examples]),
+    )
+
+
+@dataclass
+class Params:
+    """Everything trained."""
+
+    W_Q: np.ndarray  # (d_model, d_k)
+    W_K: np.ndarray  # (d_model, d_k)
+    beta: float  # read-out scale
+    bias: np.ndarray  # (n_targets,)
+
+    def copy(self) -> Params:
+        return Params(self.W_Q.copy(), self.W_K.copy(), float(self.beta), self.bias.copy())
+
+
+def forward(params: Params, batch: Batch) -> dict[str, np.ndarray]:
+    """The model on a batch; returns every intermediate the gradient needs."""
+    B = np.arange(len(batch.label))
+    d_k = params.W_Q.shape[1]
+    x_t = batch.X[B, batch.target_index]  # (B, d_model)
+    q = x_t @ params.W_Q  # (B, d_k)
+    keys = batch.X @ params.W_K  # (B, L, d_k)
+    s = np.einsum("bld,bd->bl", keys, q) / np.sqrt(d_k)  # (B, L)
+    s = np.where(batch.mask, s, -np.inf)  # padding is never attended
+    a = softmax(s, axis=-1)  # (B, L)
+    c = np.einsum("bl,bld->bd", a, batch.X)  # (B, d_model)
+    m = np.einsum("bld,bd->bl", batch.X, batch.direction)  # (B, L) each word's lean
+    proj = np.einsum("bd,bd->b", c, batch.direction)  # (B,) = a . m
+    z = params.beta * proj + params.bias[batch.group]  # (B,)
+    p = 1.0 / (1.0 + np.exp(-z))  # (B,)
+    # cross-entropy from z directly: log(1 + e^z) - y z, stable for any z
+    loss = float(np.mean(np.logaddexp(0.0, z) - batch.label * z))
+    return {"x_t": x_t, "q": q, "keys": keys, "a": a, "m": m, "proj": proj, "z": z, "p": p, "loss": loss}
+
+
+def loss_and_grad(params: Params, batch: Batch, weight_decay: float = 0.0) -> tuple[float, Params]:
+    """Mean cross-entropy (+ L2 on W_Q, W_K) and its exact gradient, by the chain rule.
+
+    Steps (per example, then averaged):
+      1. dL/dz = p - y
+      2. dL/dbeta = dL/dz * (c . d);  dL/dbias[target] = dL/dz
+      3. dL/da_j = dL/dz * beta * (x_j . d)           (c = sum_j a_j x_j)
+      4. dL/ds = a * (dL/da - a . dL/da)              (softmax Jacobian)
+      5. s_j = keys_j . q / sqrt(d_k):  dL/dq = keys^T dL/ds / sqrt(d_k),  dL/dkeys_j = dL/ds_j q / sqrt(d_k)
+      6. dL/dW_Q = x_t^T dL/dq;  dL/dW_K = sum_j x_j^T dL/dkeys_j
+    """
+    f = forward(params, batch)
+    n = len(batch.label)
+    d_k = params.W_Q.shape[1]
+    dz = (f["p"] - batch.label) / n  # (B,)  1.
+    g_beta = float(dz @ f["proj"])  # 2.
+    g_bias = np.bincount(batch.group, weights=dz, minlength=len(params.bias))  # (n_targets,)
+    da = (dz * params.beta)[:, None] * f["m"]  # (B, L)  3.
+    ds = f["a"] * (da - np.sum(f["a"] * da, axis=1, keepdims=True))  # (B, L)  4.
+    dq = np.einsum("bl,bld->bd", ds, f["keys"]) / np.sqrt(d_k)  # (B, d_k)  5.
+    dkeys = ds[:, :, None] * f["q"][:, None, :] / np.sqrt(d_k)  # (B, L, d_k)
+    g_WQ = f["x_t"].T @ dq + 2 * weight_decay * params.W_Q  # (d_model, d_k)  6.
+    g_WK = np.einsum("bld,blk->dk", batch.X, dkeys) + 2 * weight_decay * params.W_K  # (d_model, d_k)
+    loss = f["loss"] + weight_decay * float(np.sum(params.W_Q**2) + np.sum(params.W_K**2))
+    return loss, Params(g_WQ, g_WK, g_beta, g_bias)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    accuracy: float  # share of sentences whose sense is read correctly
+    cue_attention: float  # mean attention weight from the target to its cue word
+    n: int
+
+
+def evaluate(params: Params, batch: Batch) -> Evaluation:
+    f = forward(params, batch)
+    pred = (f["p"] > 0.5).astype(float)
+    cue = f["a"][np.arange(len(batch.label)), batch.cue_index]
+    return Evaluation(accuracy=float(np.mean(pred == batch.label)), cue_attention=float(np.mean(cue)),
+                      n=len(batch.label))
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What a training run produced.
+
+    ``projections`` has W_V = I (d_model x d_model), so contextual embeddings
+    stay in GloVe space and every page can read them as GloVe vectors.
+    """
+
+    projections: Projections
+    losses: list[float]
+    heldout_accuracy: float
+    train_accuracy: float
+    heldout_cue_attention: float
+    params: Params = field(repr=False)
+    targets: tuple[str, ...] = ()
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def train_projections(embeddings, *, d_k: int = 16, steps: int = 300, seed: int = 0,
+                      on_step: Callable[[int, float], None] | None = None,
+                      learn_projections: bool = True, config: TrainingConfig | None = None,
+                      examples: Sequence[SenseExample] | None = None) -> TrainingResult:
+    """Learn W_Q, W_K on the word-sense task (see the module docstring).
+
+    Parameters
+    ----------
+    embeddings : a VectorTable (GloVe); every training word must be in it
+    d_k : columns of W_Q and W_K
+    steps : full-batch Adam steps
+    seed : the random start (the same as ``Projections.random(d_model, d_k, seed=seed)``)
+    on_step : called as ``on_step(step, loss)`` after every step (for a progress bar)
+    learn_projections : False keeps W_Q, W_K at their random start and trains only
+        the read-out (beta, biases): the fair "random projections" baseline
+    """
+    cfg = config or TrainingConfig(d_k=d_k, steps=steps, seed=seed)
+    if cfg.d_k < 1 or cfg.steps < 0:
+        raise ShapeError(f"d_k must be >= 1 and steps >= 0; got {cfg.d_k}, {cfg.steps}")
+    examples = list(examples) if examples is not None else load_word_senses()
+    pairs = sense_pairs(examples)
+    train = make_batch([e for e in examples if e.split == "train"], embeddings, pairs)
+    heldout = make_batch([e for e in examples if e.split == "heldout"], embeddings, pairs)
+
+    start = Projections.random(embeddings.dim, cfg.d_k, seed=cfg.seed)
+    params = Params(start.W_Q.copy(), start.W_K.copy(), 1.0, np.zeros(len(pairs)))
+    # Adam (Kingma & Ba): per-parameter steps scaled by running gradient moments
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    m = Params(np.zeros_like(params.W_Q), np.zeros_like(params.W_K), 0.0, np.zeros_like(params.bias))
+    v = m.copy()
+    losses = []
+    for step in range(1, cfg.steps + 1):
+        loss, g = loss_and_grad(params, train, cfg.weight_decay)
+        losses.append(loss)
+        names = ("W_Q", "W_K", "beta", "bias") if learn_projections else ("beta", "bias")
+        for name in names:
+            gi = getattr(g, name)
+            mi = b1 * getattr(m, name) + (1 - b1) * gi
+            vi = b2 * getattr(v, name) + (1 - b2) * gi * gi
+            setattr(m, name, mi)
+            setattr(v, name, vi)
+            step_size = cfg.learning_rate * (mi / (1 - b1**step)) / (np.sqrt(vi / (1 - b2**step)) + eps)
+            setattr(params, name, getattr(params, name) - step_size)
+        if on_step is not None:
+            on_step(step, loss)
+    if not np.all(np.isfinite(params.W_Q)) or not np.all(np.isfinite(params.W_K)):
+        raise ShapeError("training diverged (non-finite weights); lower the learning rate")
+    held, tr = evaluate(params, heldout), evaluate(params, train)
+    projections = Projections(params.W_Q, params.W_K, np.eye(embeddings.dim),
+                              kind="learned" if learn_projections else "random")
+    return TrainingResult(projections=projections, losses=losses, heldout_accuracy=held.accuracy,
+                          train_accuracy=tr.accuracy, heldout_cue_attention=held.cue_attention,
+                          params=params, targets=tuple(pairs), pairs=pairs)
