@@ -33,7 +33,14 @@ from .errors import (
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
 from .text import MAX_TOKENS, Tokens, tokenize
-from .training import SenseExample, TrainingConfig, TrainingResult, load_word_senses, train_projections
+from .training import (
+    SenseExample,
+    TrainingConfig,
+    TrainingResult,
+    load_word_senses,
+    sentence_report,
+    train_projections,
+)
 from .vectorfile import parse_vectors
 
 __all__ = [
@@ -44,5 +51,5 @@ __all__ = [
     "concept_scores", "cosine_to", "load_glove", "nearest_words", "parse_vectors", "pca_2d",
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
-    "load_word_senses", "train_projections",
+    "load_word_senses", "sentence_report", "train_projections",
 ]

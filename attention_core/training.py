@@ -166,7 +166,7 @@ def forward(params: Params, batch: Batch) -> dict[str, np.ndarray]:
     m = np.einsum("bld,bd->bl", batch.X, batch.direction)  # (B, L) each word's lean
     proj = np.einsum("bd,bd->b", c, batch.direction)  # (B,) = a . m
     z = params.beta * proj + params.bias[batch.group]  # (B,)
-    p = 1.0 / (1.0 + np.exp(-z))  # (B,)
+    p = np.exp(-np.logaddexp(0.0, -z))  # (B,) sigmoid(z) = 1 / (1 + e^-z), without overflow for z << 0
     # cross-entropy from z directly: log(1 + e^z) - y z, stable for any z
     loss = float(np.mean(np.logaddexp(0.0, z) - batch.label * z))
     return {"x_t": x_t, "q": q, "keys": keys, "a": a, "m": m, "proj": proj, "z": z, "p": p, "loss": loss}
@@ -285,3 +285,19 @@ def train_projections(embeddings, *, d_k: int = 16, steps: int = 300, seed: int 
     return TrainingResult(projections=projections, losses=losses, heldout_accuracy=held.accuracy,
                           train_accuracy=tr.accuracy, heldout_cue_attention=held.cue_attention,
                           params=params, targets=tuple(pairs), pairs=pairs)
+
+
+def sentence_report(result: TrainingResult, embeddings, split: str = "heldout",
+                    examples: Sequence[SenseExample] | None = None) -> list[dict]:
+    """Per sentence of a split: the predicted sense, its probability and the target's attention to the cue."""
+    examples = [e for e in (examples if examples is not None else load_word_senses()) if e.split == split]
+    batch = make_batch(examples, embeddings, result.pairs)
+    f = forward(result.params, batch)
+    rows = []
+    for i, ex in enumerate(examples):
+        a, b = result.pairs[ex.target]
+        p = float(f["p"][i])
+        rows.append({"sentence": " ".join(ex.words), "target": ex.target, "cue": ex.cue, "sense": ex.sense,
+                     "predicted": a if p > 0.5 else b, "p(predicted)": max(p, 1 - p),
+                     "attention to cue": float(f["a"][i, ex.cue_index])})
+    return rows

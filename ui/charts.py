@@ -160,13 +160,13 @@ def _heatmap_template(value_name: str, diverging: bool, font: int) -> alt.LayerC
 
 
 def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = "",
-                   colour: str = SENTENCE_COLOURS[0]) -> alt.LayerChart:
+                   colour: str = SENTENCE_COLOURS[0], width: int = 260) -> alt.LayerChart:
     """One token's attention row as horizontal bars, in sentence order, with the values."""
     labels = token_labels(words)
     w = np.asarray(weights, dtype=float)
     df = pd.DataFrame({"key": labels, "key_pos": np.arange(len(labels)), "weight": w,
                        "text": [f"{v:.2f}" for v in w]})
-    return _filled(_bars_template(colour), df, title=title, height=max(90, 30 * len(labels)), width=320)
+    return _filled(_bars_template(colour), df, title=title, height=max(90, 30 * len(labels)), width=width)
 
 
 @functools.lru_cache(maxsize=8)

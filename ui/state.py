@@ -161,10 +161,10 @@ def render_sidebar() -> None:
                         key="projections", bind="query-params")]
     if proj != "off":
         c1, c2 = sb.columns(2)
-        c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params")
-        if proj == "random":
-            c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
-                            bind="query-params")
+        c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params",
+                        help="columns of W_Q and W_K: the size of queries and keys")
+        c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
+                        bind="query-params", help="random start of W_Q, W_K (also of training)")
     sb.toggle("Scale scores by 1/√d_k", value=DEFAULTS.scale, key="scale", bind="query-params")
     if reset:
         sb.warning("Ignored invalid link setting(s): " + ", ".join(reset) + ". Using the defaults.")  # fixed names only
@@ -240,7 +240,7 @@ def embedding_source(settings: Settings):
 
 def toy_source() -> ac.VectorTable:
     """The tutorial's 2-D vectors, as edited on the Step by step page (if they were)."""
-    edited = st.session_state.get("toy_vectors")
+    edited = st.session_state.get(TOY_KEY)
     return ac.toy_embeddings(edited) if edited else _default_toy()
 
 
@@ -264,7 +264,30 @@ def projections_for(settings: Settings, d_model: int) -> ac.Projections | None:
 
 
 def learned_projections(settings: Settings, d_model: int) -> ac.Projections:
-    raise ac.AttentionLabError("Learned projections are not available yet: pick Off or Random.")
+    """W_Q, W_K trained on the word-sense sentences (cached per d_k and seed)."""
+    if settings.embeddings != "glove" or d_model != glove().dim:
+        raise ac.AttentionLabError(
+            "Learned projections were trained on GloVe 50-d vectors: pick GloVe 50-d in the sidebar, "
+            "or set projections to off or random."
+        )
+    return trained(settings.d_k, settings.proj_seed).projections
+
+
+@st.cache_resource(max_entries=16, show_spinner="Training W_Q and W_K on the word-sense sentences…")
+def trained(d_k: int, seed: int, learn: bool = True, _on_step=None) -> ac.TrainingResult:
+    """One training run per (d_k, seed), shared by every session. ``_on_step`` is not hashed."""
+    return ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn, on_step=_on_step)
+
+
+TOY_KEY = "toy_vectors"  # the Step by step page's edited 2-D vectors (word -> (x, y))
+
+
+def set_toy_vectors(vectors: dict[str, tuple[float, float]] | None) -> None:
+    """Store edited toy vectors for every page of this session (None = the tutorial's)."""
+    if vectors:
+        st.session_state[TOY_KEY] = vectors
+    else:
+        st.session_state.pop(TOY_KEY, None)
 
 
 # --- one sentence, analysed -----------------------------------------------------------
@@ -279,15 +302,26 @@ class Analysis:
     target_index: int | None  # first token equal to the target word, if any
 
 
+def embed(text: str, settings: Settings, source=None) -> tuple[ac.Tokens, ac.Lookup]:
+    """Tokenize and look up. Raises AttentionLabError with a message for the user."""
+    source = embedding_source(settings) if source is None else source
+    tokens = ac.tokenize(text)
+    return tokens, source.lookup(tokens.keys, oov=settings.oov)
+
+
 def analyse(text: str, settings: Settings, source=None) -> Analysis:
     """Tokenize, embed, attend. Raises AttentionLabError with a message for the user."""
     source = embedding_source(settings) if source is None else source
-    tokens = ac.tokenize(text)
-    lookup = source.lookup(tokens.keys, oov=settings.oov)
+    tokens, lookup = embed(text, settings, source)
     trace = ac.self_attention(lookup.vectors, projections_for(settings, source.dim), scale=settings.scale)
     target = settings.target.lower()
     idx = tokens.keys.index(target) if target in tokens.keys else None
     return Analysis(tokens=tokens, known=lookup.known, trace=trace, target_index=idx)
+
+
+def target_index(tokens: ac.Tokens, settings: Settings) -> int | None:
+    target = settings.target.lower()
+    return tokens.keys.index(target) if target in tokens.keys else None
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -1,0 +1,49 @@
+"""Matrices as labelled tables, and the arithmetic of one row written out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui.charts import token_labels
+
+
+def matrix_frame(matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str] | None = None,
+                 decimals: int = 4) -> pd.DataFrame:
+    """A (n, m) matrix as a DataFrame with row/column labels, rounded for reading."""
+    m = np.asarray(matrix, dtype=float)
+    cols = [f"{j}" for j in range(m.shape[1])] if cols is None else list(cols)
+    return pd.DataFrame(np.round(m, decimals), index=list(rows), columns=cols)
+
+
+def show_matrix(title: str, matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str] | None = None,
+                *, note: str = "", decimals: int = 4, where=None) -> None:
+    """Subheader 'title [n x m]', an optional note, and the table (text only; labels are never Markdown)."""
+    where = where or st
+    n, m = np.asarray(matrix).shape
+    where.markdown(f"**{title}** &nbsp; `[{n} x {m}]`")
+    if note:
+        where.caption(note)
+    where.dataframe(matrix_frame(matrix, rows, cols, decimals), width="stretch",
+                    height=min(3 + 35 * (n + 1), 420))
+
+
+def dot_line(a: np.ndarray, b: np.ndarray, name: str) -> str:
+    """'name = (2 x 2) + (2 x 2) = 8' for short vectors, 'name = sum of 50 products = 8.1234' otherwise."""
+    value = float(np.dot(a, b))
+    if len(a) <= 4:
+        terms = " + ".join(f"({_num(x)} x {_num(y)})" for x, y in zip(a, b))
+        return f"{name} = {terms} = {_num(value)}"
+    return f"{name} = sum of {len(a)} products = {value:.4f}"
+
+
+def _num(x: float) -> str:
+    x = float(x)
+    return f"{x:g}" if abs(x - round(x)) < 1e-12 else f"{x:.4f}"
+
+
+def labels(words: Sequence[str]) -> list[str]:
+    return token_labels(words)

@@ -1,0 +1,135 @@
+"""Step by step: every matrix of softmax(Q Kᵀ / √d_k) V, in order, with its shape."""
+
+import inspect
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, messages, state, tables
+
+settings = state.current_settings()
+
+st.title("Step by step")
+st.caption("One sentence through self-attention, one matrix at a time, in the order of the formula "
+           "softmax(Q Kᵀ / √d_k) V. Every number below is computed live from the sidebar's settings.")
+
+which = st.segmented_control("Sentence", ["Sentence 1", "Sentence 2"], default="Sentence 1", key="sbs_sentence")
+text = settings.s2 if which == "Sentence 2" else settings.s1
+
+# 0. the tutorial's 2-D vectors can be edited here
+if settings.embeddings == "toy":
+    st.subheader("The 2-D vectors (edit any number, add a word)")
+    base = ac.toy_embeddings()
+    edited = st.data_editor(
+        pd.DataFrame({"word": base.words, "x": base.matrix[:, 0], "y": base.matrix[:, 1]}),
+        num_rows="dynamic", key="toy_editor", hide_index=True,
+        column_config={"word": st.column_config.TextColumn(required=True),
+                       "x": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3),
+                       "y": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3)},
+    )
+    rows = edited.dropna()
+    vectors = {str(w).strip().lower(): (float(x), float(y)) for w, x, y in rows.itertuples(index=False)
+               if str(w).strip()}
+    state.set_toy_vectors(None if vectors == {k: tuple(v) for k, v in ac.TOY_VECTORS.items()} else vectors)
+
+try:
+    res = state.analyse(text, settings)
+except ac.AttentionLabError as exc:
+    messages.error(f"{which}: {exc}")
+    st.stop()
+
+tr, words = res.trace, res.tokens.words
+lab = tables.labels(words)
+proj = tr.projections
+n, d_model, d_k, d_v = len(words), tr.X.shape[1], tr.d_k, tr.values.shape[1]
+cols_d = [f"d{j}" for j in range(d_model)]
+
+st.header(f"n_tokens = {n}, d_model = {d_model}, d_k = {d_k}")
+if not res.known.all():
+    messages.info("Not in the vocabulary (" + state.OOV[settings.oov] + "): "
+                  + ", ".join(w for w, k in zip(words, res.known) if not k))
+
+tables.show_matrix("1. X, the embeddings", tr.X, lab, cols_d,
+                   note="one row per word: the static vector, the same in every sentence")
+if proj.kind == "identity":
+    st.markdown("**2. W_Q, W_K, W_V**: projections are off, so W_Q = W_K = W_V = I and Q = K = V = X.")
+else:
+    with st.expander(f"2. W_Q, W_K [{d_model} x {d_k}] and W_V [{d_model} x {d_v}] ({proj.kind})"):
+        tables.show_matrix("W_Q", proj.W_Q, cols_d, [f"k{j}" for j in range(d_k)])
+        tables.show_matrix("W_K", proj.W_K, cols_d, [f"k{j}" for j in range(d_k)])
+        if np.array_equal(proj.W_V, np.eye(d_model)):
+            st.markdown("W_V = I: the values are the embeddings themselves, so outputs stay in the same space.")
+        else:
+            tables.show_matrix("W_V", proj.W_V, cols_d)
+cols_k = [f"k{j}" for j in range(d_k)]
+c1, c2, c3 = st.columns(3)
+tables.show_matrix("3. queries = X @ W_Q", tr.queries, lab, cols_k, where=c1)
+tables.show_matrix("keys = X @ W_K", tr.keys, lab, cols_k, where=c2)
+tables.show_matrix("values = X @ W_V", tr.values, lab, [f"v{j}" for j in range(d_v)], where=c3)
+
+tables.show_matrix("4. scores = queries @ keys.T", tr.scores, lab, lab,
+                   note="row = the word looking (query), column = the word looked at (key)")
+tables.show_matrix(f"5. scaled scores = scores / {tr.divisor:.4g}", tr.scaled_scores, lab, lab,
+                   note=("divided by √d_k = √" + str(d_k)) if settings.scale else "scaling is off: divided by 1")
+weights = pd.DataFrame(np.round(tr.attention_weights, 6), index=lab, columns=lab)
+weights["row sum"] = tr.attention_weights.sum(axis=1).round(12)
+st.markdown(f"**6. attention_weights = softmax of each row** &nbsp; `[{n} x {n}]`")
+st.caption("every row is a probability distribution: non-negative, sums to 1")
+st.dataframe(weights, width="stretch", height=min(3 + 35 * (n + 1), 420))
+charts.show(charts.heatmap(tr.attention_weights, words, title="attention_weights", value_name="weight"))
+tables.show_matrix("7. contextual_embeddings = attention_weights @ values", tr.contextual_embeddings, lab,
+                   [f"v{j}" for j in range(d_v)], note="each row: a weighted average of the value rows")
+
+# follow one row by hand
+st.header("Follow one word by hand")
+default_row = res.target_index if res.target_index is not None else 0
+row = st.selectbox("Word", range(n), index=default_row, format_func=lambda i: lab[i], key="sbs_row")
+w = words[row]
+lines = [f"Scores of '{w}' (its query against every key):"]
+lines += ["  " + tables.dot_line(tr.queries[row], tr.keys[j], f"score({w}, {words[j]})") for j in range(n)]
+lines.append(f"Scaled: divide by {tr.divisor:.6g} -> [" + ", ".join(f"{v:.6g}" for v in tr.scaled_scores[row]) + "]")
+lines.append("softmax -> [" + ", ".join(f"{v:.7f}" for v in tr.attention_weights[row]) + "]"
+             + f"  (sum = {tr.attention_weights[row].sum():.12f})")
+lines.append(f"{w}' = " + " + ".join(f"{a:.5f} x V({words[j]})" for j, a in enumerate(tr.attention_weights[row])))
+out = tr.contextual_embeddings[row]
+lines.append("    = [" + ", ".join(f"{v:.4f}" for v in out[:8]) + (", ...]" if len(out) > 8 else "]"))
+st.code("\n".join(lines), language=None)
+
+# the tutorial's own example, exactly
+st.header("The tutorial's worked example, exactly")
+toy = ac.toy_embeddings()
+X = toy.lookup(["love", "apple", "phones"]).vectors
+exact = ac.self_attention(X, scale=False)
+e = np.exp(-10.0)
+st.code("\n".join([
+    "Apple = (2, 2), phones = (2, 2), love = (-4, 3), juice = (4, 0)",
+    tables.dot_line(X[1], X[2], "sim(Apple, phones)"),
+    tables.dot_line(X[1], X[0], "sim(Apple, love)  "),
+    tables.dot_line(X[1], toy.vector("juice"), "sim(Apple, juice) "),
+    tables.dot_line(X[1], X[1], "sim(Apple, Apple) "),
+    "softmax([-2, 8, 8]) = [e^-10, 1, 1] / (e^-10 + 2)",
+    "                    = [" + ", ".join(f"{v:.7f}" for v in exact.attention_weights[1]) + "]",
+    f"the tutorial rounds this to [0.0, 0.5, 0.5]; the first weight is really {e / (e + 2):.3e}",
+    "Apple' = " + " + ".join(f"{a:.7f} x E({k})"
+                             for a, k in zip(exact.attention_weights[1], ["love", "Apple", "phones"])),
+    "       = (" + ", ".join(f"{v:.6f}" for v in exact.contextual_embeddings[1]) + ")",
+    "         (tutorial: 0.0 E(love) + 0.5 E(Apple) + 0.5 E(phones) = (2, 2))",
+]), language=None)
+st.caption("The tutorial computes these without the 1/√d_k factor: turn scaling off in the sidebar and pick the "
+           "tutorial 2-D vectors with the sentence 'love apple phones' to see the same numbers above in the steps. "
+           "With scaling on they are divided by √2 first.")
+
+st.header("How much work is this?")
+st.markdown(
+    f"Every word's row is independent, so all rows can be computed at the same time (in parallel), "
+    f"but the work is not O(1): the scores alone take n_tokens² x d_k = {n}² x {d_k} = **{n * n * d_k:,}** "
+    f"multiply-adds, and the weighted sums n_tokens² x d_v = **{n * n * d_v:,}** more. Doubling the sentence "
+    "quadruples the work: self-attention is O(n²)."
+)
+
+with st.expander("Show the code that made these numbers"):
+    st.code(inspect.getsource(ac.self_attention), language="python")
+    st.code(inspect.getsource(ac.attention), language="python")
+    st.code(inspect.getsource(ac.softmax), language="python")

@@ -1,0 +1,76 @@
+"""Why projections? Without W_Q != W_K, similarity is symmetric: words pull each other like gravity."""
+
+import numpy as np
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, messages, state
+
+settings = state.current_settings()
+
+st.title("Why projections?")
+st.caption("The tutorial's two problems with plain dot products: nothing to learn, and the same vector used "
+           "three times, so similarity is symmetric. Here are the same sentence with projections off, "
+           "random and learned.")
+
+try:
+    tokens, lookup = state.embed(settings.s1, settings)
+except ac.AttentionLabError as exc:
+    messages.error(f"Sentence 1: {exc}")
+    st.stop()
+words, X, d_k = tokens.words, lookup.vectors, settings.d_k
+target = state.target_index(tokens, settings)
+
+variants = {"off": ac.self_attention(X, None, scale=settings.scale)}
+variants["random"] = ac.self_attention(X, ac.Projections.random(X.shape[1], d_k, seed=settings.proj_seed),
+                                       scale=settings.scale)
+learned_note = None
+if settings.embeddings == "glove":
+    variants["learned"] = ac.self_attention(X, state.trained(d_k, settings.proj_seed).projections,
+                                            scale=settings.scale)
+else:
+    learned_note = "Learned projections need GloVe 50-d vectors (they were trained on them)."
+
+st.header("1. Projections off: the score matrix is symmetric")
+S = variants["off"].scores
+asym = float(np.max(np.abs(S - S.T)))
+c1, c2 = st.columns([3, 2])
+with c1:
+    charts.show(charts.heatmap(S, words, title="scores = X Xᵀ (projections off)", value_name="score",
+                               diverging=True))
+with c2:
+    st.metric("largest |S − Sᵀ|", f"{asym:.1e}")
+    if len(words) >= 2:
+        i = target if target is not None else 0
+        j = (i + 1) % len(words)
+        st.code(f"score({words[i]}, {words[j]}) = {S[i, j]:.4f}\nscore({words[j]}, {words[i]}) = {S[j, i]:.4f}",
+                language=None)
+    st.markdown("Like gravity: if *apple* is pulled towards *phones*, *phones* is pulled towards *apple* by "
+                "exactly the same score. (The weights still differ a little, because each row is normalised "
+                "on its own by softmax.)")
+
+st.header("2. W_Q ≠ W_K: direction matters")
+S_r = variants["random"].scores
+asym_r = float(np.max(np.abs(S_r - S_r.T)))
+c1, c2 = st.columns([3, 2])
+with c1:
+    charts.show(charts.heatmap(S_r, words, title=f"scores = (X W_Q)(X W_K)ᵀ, random, d_k = {d_k}",
+                               value_name="score", diverging=True))
+with c2:
+    st.metric("largest |S − Sᵀ|", f"{asym_r:.3f}")
+    st.markdown("Now *apple* can look at *phones* without *phones* looking back as much: the query asks "
+                "\"what am I looking for?\", the key answers \"what do I offer?\".")
+
+st.header("3. Off, random, learned: where the target looks")
+if learned_note:
+    messages.info(learned_note)
+if target is None:
+    messages.info(f"The target word '{settings.target}' is not in sentence 1; showing the first word's row.")
+row = target if target is not None else 0
+cols = st.columns(len(variants))
+for col, (name, tr) in zip(cols, variants.items()):
+    with col:
+        charts.show(charts.attention_bars(tr.attention_weights[row], words, title=f"{name}: row of '{words[row]}'",
+                                          colour=charts.OKABE_ITO[list(variants).index(name)]))
+st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
+           "decides the sense of an ambiguous word (see Learned projections).")

@@ -1,0 +1,93 @@
+"""Why scale? Measure it: the variance of q . k grows like d_k, and softmax saturates unless we divide."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, messages, state
+
+settings = state.current_settings()
+
+
+@st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…")
+def measured(seed: int) -> ac.ScalingMeasurement:
+    return ac.measure_scaling(seed=seed)
+
+
+st.title("Why scale by 1/√d_k?")
+st.caption("The tutorial leaves the √d_k for later. Here it is measured: random queries and keys with "
+           "independent unit-variance entries, and what happens to the scores and to softmax as d_k grows.")
+
+seed = st.number_input("Random seed of the measurement", 0, 1000, 0, key="scale_seed")
+m = measured(int(seed))
+
+st.header("1. The scores' variance grows like d_k")
+var = pd.DataFrame({  # theory first, so the measured lines are drawn on top of it
+    "d_k": np.concatenate([m.d_k, m.d_k, m.d_k]),
+    "variance": np.concatenate([m.d_k.astype(float), m.score_variance, m.scaled_variance]),
+    "what": ["theory: d_k"] * len(m.d_k) + ["measured Var(q · k)"] * len(m.d_k)
+    + ["measured Var(q · k / √d_k)"] * len(m.d_k),
+})
+charts.show(charts.line_chart(var, "d_k", "variance", colour="what", log_x=True, log_y=True,
+                              title="variance of the scores (log-log)", x_title="d_k",
+                              y_title="variance"), width="stretch")
+st.dataframe(pd.DataFrame({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
+                           "Var(q · k / √d_k) measured": m.scaled_variance.round(3)}), hide_index=True)
+st.markdown("Each q · k is a sum of d_k products of independent numbers with variance 1, so its variance is "
+            "d_k: the scores spread out as the vectors get longer. Dividing by the standard deviation √d_k "
+            "brings them back to variance 1, whatever d_k is.")
+
+st.header(f"2. Without scaling, softmax becomes one-hot (rows of {m.n_tokens} keys)")
+peak = pd.DataFrame({
+    "d_k": np.concatenate([m.d_k, m.d_k]),
+    "largest weight": np.concatenate([m.max_weight_unscaled, m.max_weight_scaled]),
+    "entropy": np.concatenate([m.entropy_unscaled, m.entropy_scaled]),
+    "scores": ["unscaled"] * len(m.d_k) + ["scaled by 1/√d_k"] * len(m.d_k),
+})
+c1, c2 = st.columns(2)
+with c1:
+    charts.show(charts.line_chart(peak, "d_k", "largest weight", colour="scores", log_x=True,
+                                  title="mean largest weight in a row", y_title="largest weight"), width="stretch")
+with c2:
+    charts.show(charts.line_chart(peak, "d_k", "entropy", colour="scores", log_x=True,
+                                  title=f"mean row entropy (uniform = ln {m.n_tokens} = {np.log(m.n_tokens):.2f})",
+                                  y_title="entropy (nats)"), width="stretch")
+st.markdown("A saturated softmax puts almost all weight on one word, and its gradient almost vanishes, so the "
+            "model stops learning where to look. With the 1/√d_k factor the rows stay equally soft at any size.")
+
+st.header("3. Your sentence, scaling off and on")
+try:
+    res = state.analyse(settings.s1, settings)
+except ac.AttentionLabError as exc:
+    messages.error(f"Sentence 1: {exc}")
+    st.stop()
+words, scores = res.tokens.words, res.trace.scores
+d_k = res.trace.d_k
+off, on = ac.softmax(scores), ac.softmax(scores / np.sqrt(d_k))
+c1, c2 = st.columns(2)
+with c1:
+    charts.show(charts.heatmap(off, words, title="weights, scaling off (divide by 1)", value_name="weight"))
+with c2:
+    charts.show(charts.heatmap(on, words, title=f"weights, scaling on (divide by √{d_k})", value_name="weight"))
+if res.target_index is not None:
+    i = res.target_index
+    st.markdown(f"The target word attends to itself with weight **{off[i, i]:.3f}** without scaling and "
+                f"**{on[i, i]:.3f}** with it.")
+
+st.header("4. Scaling is a temperature")
+temperature = st.select_slider("Temperature T: weights = softmax(scores / T)",
+                               options=[0.25, 0.5, 1.0, 2.0, round(float(np.sqrt(d_k)), 3), 8.0, 16.0, 32.0],
+                               value=round(float(np.sqrt(d_k)), 3), key="temperature")
+hot = ac.softmax(scores / temperature)
+row = res.target_index if res.target_index is not None else 0
+charts.show(charts.attention_bars(hot[row], words, title=f"row of '{words[row]}' at T = {temperature:g}"))
+gap = None
+if settings.scale:
+    gap = float(np.max(np.abs(ac.softmax(scores / np.sqrt(d_k)) - res.trace.attention_weights)))
+st.markdown(
+    f"Low T sharpens the weights towards one-hot; high T flattens them towards uniform (1/{len(words)} each). "
+    f"Dividing by √d_k is exactly the temperature T = √{d_k} = {np.sqrt(d_k):.3f}"
+    + (f": at that T these weights equal the scaled attention weights (largest difference {gap:.1e})."
+       if gap is not None else ".")
+)
