@@ -247,6 +247,7 @@ def train_projections(embeddings, *, d_k: int = 16, steps: int = 300, seed: int 
     on_step : called as ``on_step(step, loss)`` after every step (for a progress bar)
     learn_projections : False keeps W_Q, W_K at their random start and trains only
         the read-out (beta, biases): the fair "random projections" baseline
+    config : a full TrainingConfig; when given, it replaces d_k, steps and seed
     """
     cfg = config or TrainingConfig(d_k=d_k, steps=steps, seed=seed)
     if cfg.d_k < 1 or cfg.steps < 0:

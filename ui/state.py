@@ -12,6 +12,7 @@ and the helpers below.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -273,10 +274,41 @@ def learned_projections(settings: Settings, d_model: int) -> ac.Projections:
     return trained(settings.d_k, settings.proj_seed).projections
 
 
-@st.cache_resource(max_entries=16, show_spinner="Training W_Q and W_K on the word-sense sentences…")
-def trained(d_k: int, seed: int, learn: bool = True, _on_step=None) -> ac.TrainingResult:
-    """One training run per (d_k, seed), shared by every session. ``_on_step`` is not hashed."""
-    return ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn, on_step=_on_step)
+class _TrainingStore:
+    """Finished training runs, shared by every session of the server, at most ``size`` of them.
+
+    Not ``st.cache_resource`` on the training function itself: the Learned page
+    passes a callback that draws a live loss curve, and Streamlit refuses cached
+    functions that draw into containers made outside them.
+    """
+
+    def __init__(self, size: int = 16):
+        self.size = size
+        self.runs: dict[tuple[int, int, bool], ac.TrainingResult] = {}
+        self.lock = threading.Lock()
+
+
+@st.cache_resource
+def _training_store() -> _TrainingStore:
+    return _TrainingStore()
+
+
+def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.TrainingResult:
+    """One training run per (d_k, seed, learn), shared by every session; ``on_step`` sees only a fresh run."""
+    store = _training_store()
+    key = (int(d_k), int(seed), bool(learn))
+    with store.lock:  # one run at a time: a class asking at once trains once
+        if key not in store.runs:
+            if on_step is None:
+                with st.spinner("Training W_Q and W_K on the word-sense sentences…"):
+                    result = ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn)
+            else:
+                result = ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn,
+                                              on_step=on_step)
+            if len(store.runs) >= store.size:
+                store.runs.pop(next(iter(store.runs)))
+            store.runs[key] = result
+        return store.runs[key]
 
 
 TOY_KEY = "toy_vectors"  # the Step by step page's edited 2-D vectors (word -> (x, y))

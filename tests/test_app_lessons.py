@@ -1,0 +1,107 @@
+"""AppTest checks of the lesson pages: what each page claims, it shows with numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.apptest_support import charts, new_app, no_exception, texts
+
+
+def open_page(view: str, **query):
+    at = new_app(**query)
+    at.switch_page(f"views/{view}.py").run()
+    no_exception(at)
+    return at
+
+
+def code_blocks(at) -> str:
+    return "\n".join(c.value for c in at.code)
+
+
+def test_step_by_step_reproduces_the_tutorial_numbers_with_the_2d_vectors():
+    at = open_page("step_by_step", embeddings="tutorial 2-D", s1="love apple phones", scale="false")
+    code = code_blocks(at)
+    # the live walk-through of the target row (apple), with the settings above
+    assert "score(apple, love) = (2 x -4) + (2 x 3) = -2" in code
+    assert "score(apple, apple) = (2 x 2) + (2 x 2) = 8" in code
+    assert "score(apple, phones) = (2 x 2) + (2 x 2) = 8" in code
+    assert "softmax -> [0.0000227, 0.4999887, 0.4999887]" in code
+    # the tutorial box, and where the tutorial rounds
+    assert "sim(Apple, juice)  = (2 x 4) + (2 x 0) = 8" in code
+    assert "the tutorial rounds this to [0.0, 0.5, 0.5]" in code
+    e = np.exp(-10.0)
+    assert f"{e / (e + 2):.3e}" in code
+    # the tables: scores [3 x 3], weights rows sum to 1
+    frames = [d.value for d in at.dataframe]
+    square = [f for f in frames if f.shape == (3, 3)]
+    assert any(np.array_equal(f.to_numpy()[1], [-2.0, 8.0, 8.0]) for f in square)  # raw scores, apple's row
+    weights = [f for f in frames if "row sum" in f.columns][0]
+    assert np.allclose(weights["row sum"], 1.0)
+
+
+def test_step_by_step_shows_shapes_and_the_code():
+    at = open_page("step_by_step", projections="random", d_k="8")
+    md = "\n".join(m.value for m in at.markdown)
+    assert "`[4 x 50]`" in md and "`[4 x 8]`" in md and "`[4 x 4]`" in md
+    assert "def self_attention" in code_blocks(at) and "def softmax" in code_blocks(at)
+    assert any("O(n²)" in m.value for m in at.markdown)
+
+
+def test_edited_toy_vectors_reach_every_page():
+    """The Step by step editor stores its table in session state; other pages compute with it."""
+    at = new_app(embeddings="tutorial 2-D", s1="love apple phones", s2="", scale="false")
+    at.session_state["toy_vectors"] = {"love": (1.0, 0.0), "apple": (1.0, 1.0), "phones": (0.0, 3.0)}
+    at.segmented_control(key="matrix_view").set_value("raw scores").run()
+    no_exception(at)
+    heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
+    row = heat[heat["query"] == "02 apple"].sort_values("key_pos")["value"].tolist()
+    assert row == [1.0, 2.0, 3.0]
+
+
+def test_why_scale_measures_variance_growing_with_d_k():
+    at = open_page("why_scale")
+    table = [d.value for d in at.dataframe if "Var(q · k) measured" in d.value.columns][0]
+    d_k = table["d_k"].to_numpy()
+    measured = table["Var(q · k) measured"].to_numpy()
+    assert np.all(np.isfinite(measured))
+    assert np.allclose(measured / d_k, 1.0, rtol=0.15)
+    assert np.allclose(table["Var(q · k / √d_k) measured"], 1.0, rtol=0.15)
+    assert len(charts(at)) >= 5
+
+
+def test_why_scale_temperature_equals_scaling():
+    at = open_page("why_scale")
+    md = "\n".join(m.value for m in at.markdown)
+    assert "largest difference 0.0e+00" in md or "largest difference" in md
+    diff = float(md.split("largest difference ")[1].split(")")[0])
+    assert diff < 1e-12
+
+
+def test_why_projections_symmetry():
+    at = open_page("why_projections")
+    metrics = [m.value for m in at.metric]
+    assert float(metrics[0]) == 0.0  # projections off: S == S.T exactly
+    assert float(metrics[1]) > 0.1  # random W_Q != W_K
+
+
+def test_learned_page_reports_heldout_figures():
+    at = open_page("learned")
+    metrics = {m.label: m.value for m in at.metric}
+    acc = float(metrics["accuracy, learned W_Q, W_K"].rstrip("%")) / 100
+    assert acc >= 0.85
+    cue = float(metrics["attention from the word to its cue, learned"])
+    base = float(metrics["with random W_Q, W_K (read-out trained alone)"].rstrip("%")) / 100
+    assert acc >= base and 0 < cue <= 1
+
+
+@pytest.mark.parametrize("view", ["sentence_lab", "step_by_step", "why_scale"])
+def test_learned_projections_work_across_pages(view):
+    at = open_page(view, projections="learned")
+    assert not at.error
+    assert charts(at)
+
+
+def test_learned_projections_need_glove():
+    at = open_page("sentence_lab", projections="learned", embeddings="random vectors")
+    assert any("trained on GloVe 50-d" in e for e in texts(at, "error"))
