@@ -48,6 +48,8 @@ NAV_LINK_SELECTOR = "[data-testid='stSidebarNavLink']"
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
+ACTIVE_SERVER = None  # the session's Server while the browser tests run (for failure reports)
+
 
 # --- what is missing ------------------------------------------------------------------
 
@@ -194,21 +196,210 @@ def is_local_url(url: str) -> bool:
     return host in LOCAL_HOSTS or host.strip("[]") in LOCAL_HOSTS
 
 
-def screenshot(page, name: str, width: int = 1600, height: int = 3200) -> Path:
-    """Save ``artifacts/screenshots/<name>.png`` of the whole app.
+def wait_rerun(page, action, *, timeout: float = 30_000, expect_rerun: bool = True) -> None:
+    """Do ``action()`` (a click, an Enter, an upload) and wait until the rerun it causes is over.
 
-    Streamlit scrolls inside its own container, so a full-page screenshot of a
-    normal viewport shows only the first screen: the viewport is made tall
-    first (and restored afterwards).
+    A MutationObserver notes when the script state leaves "notRunning", so a
+    fast rerun cannot slip between two polls. When ``expect_rerun`` is False
+    (an action that may or may not rerun), a missing rerun is not an error.
+    """
+    page.evaluate(
+        """() => {
+            window.__labRunSeen = false;
+            if (window.__labObserver) window.__labObserver.disconnect();
+            const app = document.querySelector("[data-testid='stApp']");
+            window.__labObserver = new MutationObserver(() => {
+                if (app.getAttribute('data-test-script-state') !== 'notRunning') window.__labRunSeen = true;
+            });
+            window.__labObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        }"""
+    )
+    action()
+    try:
+        page.wait_for_function("() => window.__labRunSeen === true", timeout=5_000 if not expect_rerun else timeout)
+    except Exception:
+        if expect_rerun:
+            raise
+    wait_idle(page, timeout=timeout)
+
+
+def wait_until(page, predicate, *, timeout: float = 15_000, interval_ms: int = 100, message: str = "condition"):
+    """Poll ``predicate()`` (Python) until it is truthy; return its value or raise AssertionError."""
+    deadline = time.monotonic() + timeout / 1000
+    value = predicate()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout / 1000:.0f} s waiting for {message}")
+        page.wait_for_timeout(interval_ms)
+        value = predicate()
+    return value
+
+
+# --- reading the page -------------------------------------------------------------------
+
+CHART_TEXTS_JS = """() => {
+    const out = [];
+    for (const chart of document.querySelectorAll("[data-testid='stVegaLiteChart']")) {
+        for (const t of chart.querySelectorAll('svg text')) out.push(t.textContent);
+        for (const el of chart.querySelectorAll('[aria-label]')) out.push(el.getAttribute('aria-label'));
+    }
+    return out;
+}"""
+
+
+def chart_texts(page) -> list[str]:
+    """Every text mark and aria-label inside the page's Vega-Lite charts (Vega renders SVG here)."""
+    return page.evaluate(CHART_TEXTS_JS)
+
+
+def visible_charts(page) -> int:
+    """How many charts are drawn and visible (an svg or canvas inside a stVegaLiteChart)."""
+    return page.locator(CHART_SELECTOR).evaluate_all(
+        "els => els.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length"
+    )
+
+
+def exception_texts(page) -> list[str]:
+    return [e.inner_text()[:2000] for e in page.locator(EXCEPTION_SELECTOR).all()]
+
+
+def alert_texts(page, kind: str | None = None) -> list[str]:
+    """Bodies of st.error / st.warning / st.info / st.success boxes (``kind`` = "Error", "Warning", ...)."""
+    sel = f"[data-testid='stAlertContent{kind}']" if kind else "[data-testid='stAlertContainer']"
+    return [e.inner_text() for e in page.locator(sel).all()]
+
+
+def nav_pages(page, base_url: str) -> list[tuple[str, str]]:
+    """(title, absolute URL) of every page in the sidebar navigation, in order.
+
+    Expands a collapsed list ("View N more") and collapsed sections first. An app
+    with a single page shows no navigation: then the current page is the list.
+    """
+    view_more = page.locator("[data-testid='stSidebarNavViewButton']")
+    if view_more.count() and view_more.first.inner_text().strip().lower().startswith("view") and \
+            "more" in view_more.first.inner_text().lower():
+        view_more.first.click()
+        page.wait_for_timeout(200)
+    for header in page.locator("[data-testid='stNavSectionHeader']").all():
+        section = header.locator("xpath=..")
+        if section.locator(NAV_LINK_SELECTOR).count() == 0:
+            header.click()
+            page.wait_for_timeout(200)
+    pages = []
+    for link in page.locator(NAV_LINK_SELECTOR).all():
+        label = link.locator("[data-testid='stMarkdownContainer']")
+        title = (label.first.inner_text() if label.count() else link.inner_text()).strip()
+        href = link.get_attribute("href") or "/"
+        if href.startswith("/"):
+            href = base_url + href
+        pages.append((title, href))
+    if not pages:  # one page only: Streamlit hides the navigation
+        heading = page.locator("[data-testid='stMain'] h1")
+        title = heading.first.inner_text().strip() if heading.count() else page.title()
+        pages.append((title, base_url + "/"))
+    return pages
+
+
+def screenshot(page, name: str, width: int = 1600, min_height: int = 900, max_height: int = 12_000) -> Path:
+    """Save ``artifacts/screenshots/<name>.png`` of the whole app, ``width`` pixels wide.
+
+    Streamlit scrolls inside its own container (stMain), so a full-page
+    screenshot of a normal viewport shows only the first screen: the viewport
+    is resized to the content's height first (and restored afterwards).
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     old = page.viewport_size
-    page.set_viewport_size({"width": width, "height": height})
+    measure = """() => {
+        const main = document.querySelector("[data-testid='stMain']");
+        const side = document.querySelector("[data-testid='stSidebarContent']");
+        return Math.max(main ? main.scrollHeight : 0, side ? side.scrollHeight : 0);
+    }"""
     try:
-        wait_idle(page, settle_ms=500)
+        height = min_height
+        for _ in range(3):  # charts that stretch reflow at a new size; measure until stable
+            page.set_viewport_size({"width": width, "height": height})
+            wait_idle(page, settle_ms=300)
+            wanted = max(min_height, min(max_height, int(page.evaluate(measure)) + 16))
+            if wanted == height:
+                break
+            height = wanted
+        page.wait_for_timeout(300)
         page.screenshot(path=str(path), full_page=True)
     finally:
         if old:
             page.set_viewport_size(old)
     return path
+
+
+# --- one test's page ---------------------------------------------------------------------
+
+
+@dataclass
+class LabPage:
+    """A fresh browser context + page on the app, recording what the page does.
+
+    ``requests`` and ``websockets`` hold every URL the page asked for (checked
+    to be on the loopback interface), ``dialogs`` every alert/confirm/prompt
+    (there must be none), ``page_errors`` uncaught JavaScript errors.
+    """
+
+    page: object
+    context: object
+    server: Server
+    requests: list[str] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    checked: bool = False
+
+    @classmethod
+    def open(cls, browser, server: Server, viewport=(1600, 1200)) -> "LabPage":
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                      service_workers="block")
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        lab = cls(page=page, context=context, server=server)
+        page.on("request", lambda req: lab.requests.append(req.url))
+        page.on("websocket", lambda ws: lab.websockets.append(ws.url))
+        page.on("pageerror", lambda err: lab.page_errors.append(str(err)[:500]))
+
+        def on_dialog(dialog):
+            lab.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        return lab
+
+    def goto(self, path_and_query: str = "/", timeout: float = 60_000) -> None:
+        """Open ``path_and_query`` (e.g. "/", "/?s1=hello", "/step_by_step") and wait for the run to finish."""
+        self.page.goto(self.server.url + path_and_query, wait_until="domcontentloaded", timeout=timeout)
+        wait_idle(self.page, timeout=timeout)
+
+    @property
+    def sidebar(self):
+        return self.page.locator("[data-testid='stSidebar']")
+
+    def text_input(self, label: str):
+        return self.sidebar.get_by_label(label, exact=True)
+
+    def set_text(self, label: str, value: str) -> None:
+        """Type ``value`` into the sidebar text/number input labelled ``label`` and commit it with Enter."""
+        box = self.text_input(label)
+        box.fill(value)
+        wait_rerun(self.page, lambda: box.press("Enter"), expect_rerun=False)
+
+    def foreign_urls(self) -> list[str]:
+        return [u for u in self.requests + self.websockets if not is_local_url(u)]
+
+    def assert_clean(self) -> None:
+        """No request left the machine, no dialog opened, no exception box is on the page."""
+        self.checked = True
+        foreign = self.foreign_urls()
+        assert not foreign, f"the page made requests off the loopback interface: {foreign[:10]}"
+        assert not self.dialogs, f"a dialog opened (user text executed as script?): {self.dialogs}"
+        excs = exception_texts(self.page)
+        assert not excs, f"exception on the page: {excs}"
+
+    def close(self) -> None:
+        self.context.close()

@@ -187,3 +187,18 @@ def test_upload_good_and_bad_files():
 
 def test_csv_export_has_weights_and_outputs(lab):
     assert lab.get("download_button"), "the page offers a CSV download"
+
+
+def _after_share(line: str) -> float:
+    """'... after 47% tech / 53% fruit' -> 0.47"""
+    return float(line.split("after ")[1].split("%")[0]) / 100
+
+
+@pytest.mark.parametrize("projections", ["off", "learned"])
+def test_tech_fruit_share_moves_with_the_context(projections):
+    at = new_app(projections=projections)
+    no_exception(at)
+    phones, juice = [t.value for t in at.text if t.value.startswith("Between tech and fruit")]
+    assert _after_share(phones) > _after_share(juice)
+    if projections == "learned":  # the tutorial's "~70% tech, 30% fruit", measured
+        assert _after_share(phones) >= 0.6 and _after_share(juice) <= 0.3

@@ -128,6 +128,12 @@ if targets:
                             "cosine": sc.ravel(),
                         })
                         charts.show(charts.concept_bars(df, title="closeness to each concept"))
+                        if len(settings.concepts) >= 2 and np.all(sc[:, :2] > 0):
+                            a, b = settings.concepts[:2]
+                            share = sc[:, 0] / sc[:, :2].sum(axis=1)
+                            st.text(f"Between {a} and {b} (share of the two cosines): "
+                                    f"before {share[0]:.0%} {a} / {1 - share[0]:.0%} {b}, "
+                                    f"after {share[1]:.0%} {a} / {1 - share[1]:.0%} {b}")
             elif settings.embeddings == "concepts" and tr.values.shape[1] == tr.X.shape[1]:
                 df = pd.DataFrame({
                     "concept": list(source.concepts) * 2,
