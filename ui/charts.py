@@ -131,7 +131,7 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
         "dark": (np.abs(values) > 0.6 * bound) if diverging else (values < 0.55),
     })
     n = max(n_r, n_c)
-    cell = int(np.clip(420 / max(n, 1), 22, 70))
+    cell = int(np.clip(320 / max(n, 1), 20, 62))  # fits half a laptop screen beside the sidebar
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     return _filled(_heatmap_template(value_name, diverging, font), df, title=title,
                    width=cell * n_c, height=cell * n_r)
@@ -147,7 +147,8 @@ def _heatmap_template(value_name: str, diverging: bool, font: int) -> alt.LayerC
     y = alt.Y(**_by_position("query", "query (looking)"))
     rects = alt.Chart().mark_rect().encode(
         x=x, y=y,
-        color=alt.Color("value:Q", scale=scale, title=value_name),
+        color=alt.Color("value:Q", scale=scale, title=value_name,
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
         tooltip=[alt.Tooltip("query:N"), alt.Tooltip("key:N"), alt.Tooltip("value:Q", format=".6f", title=value_name)],
     )
     layers = [rects]

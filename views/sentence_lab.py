@@ -49,7 +49,7 @@ view = st.segmented_control(
 
 # 2. per sentence: words, heatmap, the target's row
 columns = st.columns(len(results), gap="large")
-for col, (name, res) in zip(columns, results.items()):
+for number, (col, (name, res)) in enumerate(zip(columns, results.items())):
     tr, words = res.trace, res.tokens.words
     with col:
         st.subheader(name)
@@ -66,7 +66,8 @@ for col, (name, res) in zip(columns, results.items()):
             messages.info(f"The target word '{settings.target}' is not in this sentence.")
         else:
             charts.show(charts.attention_bars(tr.attention_weights[res.target_index], words,
-                                              title=f"where '{words[res.target_index]}' looks (its row of weights)"))
+                                              title=f"where '{words[res.target_index]}' looks (its row of weights)",
+                                              colour=charts.SENTENCE_COLOURS[number]))
 
 # 3. one map for every word of every sentence, before and after
 st.header("Every word, before and after attention")
@@ -87,7 +88,8 @@ else:
     pts = pd.DataFrame(rows)
     pts["x0"], pts["y0"] = pca.before[:, 0], pca.before[:, 1]
     pts["x1"], pts["y1"] = pca.after[:, 0], pca.after[:, 1]
-    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio), width="stretch")
+    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio, title="PCA map (one basis for all)"),
+                width="stretch")
     st.caption(
         f"Hollow circle = embedding, filled arrow head = output after attention. One PCA basis for all "
         f"points; the two axes keep {pca.explained_variance_ratio.sum():.0%} of the variance, so distances "
