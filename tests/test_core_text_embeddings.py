@@ -3,9 +3,7 @@ GloVe, seeded random vectors, concept axes, the tutorial's toy vectors, OOV poli
 
 from __future__ import annotations
 
-import contextlib
 import unicodedata
-import warnings
 
 import numpy as np
 import pytest
@@ -26,20 +24,7 @@ from attention_core import (
     tokenize,
     toy_embeddings,
 )
-
-
-@contextlib.contextmanager
-def strict():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-
-
-def assert_close(actual, expected, rtol=1e-12, atol=1e-12):
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert np.all(np.isfinite(actual)) and np.all(np.isfinite(expected))
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
+from tests.numerics import assert_close, strict
 
 
 def cos(a, b):
