@@ -68,7 +68,7 @@ def test_editing_a_sentence_changes_the_words_shown():
     at = new_app()
     at.sidebar.text_input(key="s1").set_value("The bank of the river").run()
     no_exception(at)
-    strips = [df for spec, df in charts(at) if "label_pos" in df.columns]
+    strips = [df for spec, df in charts(at) if "status" in df.columns]
     assert list(strips[0]["text"]) == ["The", "bank", "of", "the", "river"]
     assert any("target word 'apple' is not in this sentence" in v for v in texts(at, "info"))
 
@@ -99,7 +99,7 @@ def test_one_word_gives_weight_one_and_a_pca_message():
 def test_out_of_vocabulary_words_are_flagged():
     at = new_app(s1="qzxv blorptak", s2="")
     no_exception(at)
-    strip = [df for spec, df in charts(at) if "label_pos" in df.columns][0]
+    strip = [df for spec, df in charts(at) if "status" in df.columns][0]
     assert list(strip["status"]) == ["unknown", "unknown"]
     assert any("Not in GloVe" in v and "qzxv" in v for v in texts(at, "info"))
     for _, df in charts(at):

@@ -252,32 +252,40 @@ def _concept_template() -> alt.LayerChart:
     return alt.LayerChart(layer=[bars, text], config=CONFIG)
 
 
-def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int | None = None) -> alt.LayerChart:
-    """The sentence's tokens as chips: grey = in the vocabulary, vermillion + "?" = unknown,
-    blue = the target word. Drawn as a chart, so typed text is never rendered as HTML or Markdown."""
+def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int | None = None, *,
+                max_width: int = 420) -> alt.LayerChart:
+    """The sentence's tokens as chips, wrapped onto rows: grey = in the vocabulary,
+    vermillion + "?" = unknown, blue = the target word. Drawn as a chart, so typed
+    text is never rendered as HTML or Markdown."""
     labels = token_labels(words)
     status = ["word" if k else "unknown" for k in known]
     if target_index is not None and known[target_index]:
         status[target_index] = "target"
     texts = [w if k else f"{w} ?" for w, k in zip(words, known)]
-    df = pd.DataFrame({"label": labels, "label_pos": np.arange(len(labels)), "text": texts, "status": status})
     longest = max(len(t) for t in texts)
-    cell = int(np.clip(11 * longest + 22, 50, 160))
-    return _filled(_strip_template(cell - 8), df, width=cell * len(labels), height=44)
+    cell = int(np.clip(11 * longest + 22, 50, 120))
+    per_row = max(1, max_width // cell)
+    position = np.arange(len(labels))
+    df = pd.DataFrame({"label": labels, "text": texts, "status": status,
+                       "col": position % per_row, "row": position // per_row})
+    n_rows = int(df["row"].max()) + 1
+    return _filled(_strip_template(cell - 10), df, width=cell * min(len(labels), per_row), height=44 * n_rows)
 
 
 @functools.lru_cache(maxsize=32)
 def _strip_template(text_limit: int) -> alt.LayerChart:
     domain = ["word", "target", "unknown"]
-    x = alt.X(**_by_position("label", None, labels=False, ticks=False, domain=False))
+    x = alt.X("col:O", axis=None)
+    y = alt.Y("row:O", axis=None)
     chips = alt.Chart().mark_rect(cornerRadius=10, stroke="white", strokeWidth=4).encode(
-        x=x, y=alt.value(2), y2=alt.value(42),
+        x=x, y=y,
         color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=["#E4E9F0", "#0072B2", "#D55E00"]),
                         legend=None),
-        tooltip=[alt.Tooltip("text:N", title="word"), alt.Tooltip("status:N")],
+        tooltip=[alt.Tooltip("text:N", title="word"), alt.Tooltip("label:N", title="position"),
+                 alt.Tooltip("status:N")],
     )
     text = alt.Chart().mark_text(fontSize=FONT_SIZE + 1, limit=text_limit, baseline="middle").encode(
-        x=x, y=alt.value(22), text="text:N",
+        x=x, y=y, text="text:N",
         color=alt.condition("datum.status == 'word'", alt.value("#111111"), alt.value("white")))
     return alt.LayerChart(layer=[chips, text], config=CONFIG)
 
