@@ -25,7 +25,7 @@ def weights_row(at, sentence_index: int) -> np.ndarray:
 def test_app_starts_on_the_sentence_lab_with_charts(lab):
     assert lab.title[0].value == "Sentence Lab"
     specs = charts(lab)
-    assert len(specs) >= 7  # 2 strips, 2 heatmaps, 2 bar rows, PCA, concept bars
+    assert len(specs) == 6  # Attention tab: 2 token strips, 2 heatmaps, 2 rows of weights
     for _, df in specs:
         numeric = df.select_dtypes("number").to_numpy()
         assert np.all(np.isfinite(numeric))
@@ -46,9 +46,10 @@ def test_default_story_apple_moves_towards_context(lab):
         assert np.all(np.isfinite(w)) and w.sum() == pytest.approx(1.0)
     # apple attends more to "phones" / "juice" (position 4) than to "love" (position 2)
     assert phones[3] > phones[1] and juice[3] > juice[1]
-    tables = [t.value for t in lab.dataframe]
-    after_1 = list(tables[0].iloc[:, 1])
-    after_2 = list(tables[1].iloc[:, 1])
+    meaning = new_app(tab="Meaning")
+    no_exception(meaning)
+    near = [df for spec, df in charts(meaning) if "rank" in df.columns]
+    after_1, after_2 = (list(df[df["stage"] == "after"].sort_values("rank")["word"]) for df in near)
     assert after_1 != after_2, "apple's neighbours after attention must differ between the sentences"
     assert any("iphone" in w or "ipod" in w for w in after_1[:3])
     assert any("juice" in w or "fruit" in w for w in after_2)
@@ -93,6 +94,8 @@ def test_one_word_gives_weight_one_and_a_pca_message():
     no_exception(at)
     heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
     assert heat["value"].tolist() == [1.0]
+    at = new_app(s1="hello", s2="", tab="Map")
+    no_exception(at)
     assert any("two or more words" in v for v in texts(at, "info"))
 
 
@@ -155,11 +158,13 @@ def test_random_embeddings_and_random_projections_render():
     at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4")
     no_exception(at)
     assert chart_titled(at, "its row of weights")
+    at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4", tab="Meaning")
+    no_exception(at)
     assert any("read in GloVe space" in v for v in texts(at, "info"))
 
 
 def test_concept_axes_show_the_vector_itself():
-    at = new_app(embeddings="GloVe concept axes", concepts="tech, fruit")
+    at = new_app(embeddings="GloVe concept axes", concepts="tech, fruit", tab="Meaning")
     no_exception(at)
     bars = chart_titled(at, "the vector's own axes")
     assert bars and set(bars[0][1]["concept"]) == {"tech", "fruit"}
@@ -185,6 +190,15 @@ def test_upload_good_and_bad_files():
     assert any("line 2" in e for e in texts(at, "error"))
 
 
+def test_map_tab_shows_every_word_before_and_after():
+    at = new_app(tab="Map")
+    no_exception(at)
+    (spec, df), = chart_titled(at, "PCA map")
+    assert len(df) == 8 and df["target"].sum() == 2  # 4 + 4 words, apple in both sentences
+    assert np.all(np.isfinite(df[["x0", "y0", "x1", "y1"]].to_numpy()))
+    assert "PC1 keeps" in spec["title"]["subtitle"]
+
+
 def test_csv_export_has_weights_and_outputs(lab):
     assert lab.get("download_button"), "the page offers a CSV download"
 
@@ -196,7 +210,7 @@ def _after_share(line: str) -> float:
 
 @pytest.mark.parametrize("projections", ["off", "learned"])
 def test_tech_fruit_share_moves_with_the_context(projections):
-    at = new_app(projections=projections)
+    at = new_app(projections=projections, tab="Meaning")
     no_exception(at)
     phones, juice = [t.value for t in at.text if t.value.startswith("Between tech and fruit")]
     assert _after_share(phones) > _after_share(juice)

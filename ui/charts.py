@@ -80,6 +80,10 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     # width/height are the plot area; axes and legends add to it (Streamlit's
     # default "fit" would squeeze the cells to make room for them)
     out.setdefault("autosize", {"type": "pad", "contains": "padding"})
+    if chart.__dict__.get("_canvas", True):
+        # one <canvas> instead of an SVG node per mark: a page of ten charts then
+        # costs the browser a fraction of the style/layout work on every edit
+        out["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return out
 
 
@@ -252,6 +256,35 @@ def _concept_template() -> alt.LayerChart:
     return alt.LayerChart(layer=[bars, text], config=CONFIG)
 
 
+def neighbour_bars(before: Sequence[tuple[str, float]], after: Sequence[tuple[str, float]], *,
+                   title: str = "") -> alt.LayerChart:
+    """Nearest words before (grey) and after (blue) attention, as two ranked columns of bars.
+
+    ``before`` / ``after``: (word, cosine) pairs, best first.
+    """
+    rows = [("before", i, w, c) for i, (w, c) in enumerate(before)] + \
+           [("after", i, w, c) for i, (w, c) in enumerate(after)]
+    df = pd.DataFrame(rows, columns=["stage", "rank", "word", "cosine"])
+    df["text"] = [f"{w}  {c:.2f}" for w, c in zip(df["word"], df["cosine"])]
+    n = max(len(before), len(after), 1)
+    return _filled(_neighbour_template(), df, title=title, height=26 * n, width=360)
+
+
+@functools.lru_cache(maxsize=1)
+def _neighbour_template() -> alt.LayerChart:
+    stages = ["before", "after"]
+    x = alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(orient="top", labelAngle=0, domain=False,
+                                                               ticks=False, labelFontWeight="bold"))
+    y = alt.Y("rank:O", axis=None)
+    colour = alt.Color("stage:N", sort=stages, scale=alt.Scale(domain=stages, range=["#E4E9F0", "#CFE3F2"]),
+                       legend=None)
+    cells = alt.Chart().mark_rect(stroke="white", strokeWidth=3, cornerRadius=4).encode(
+        x=x, y=y, color=colour, tooltip=["stage:N", "word:N", alt.Tooltip("cosine:Q", format=".4f")])
+    text = alt.Chart().mark_text(fontSize=FONT_SIZE, align="left", dx=-80, color="#111111").encode(
+        x=x, y=y, text="text:N")
+    return alt.LayerChart(layer=[cells, text], config=CONFIG)
+
+
 def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int | None = None, *,
                 max_width: int = 420) -> alt.LayerChart:
     """The sentence's tokens as chips, wrapped onto rows: grey = in the vocabulary,
@@ -269,7 +302,9 @@ def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int |
     df = pd.DataFrame({"label": labels, "text": texts, "status": status,
                        "col": position % per_row, "row": position // per_row})
     n_rows = int(df["row"].max()) + 1
-    return _filled(_strip_template(cell - 10), df, width=cell * min(len(labels), per_row), height=44 * n_rows)
+    chart = _filled(_strip_template(cell - 10), df, width=cell * min(len(labels), per_row), height=44 * n_rows)
+    object.__setattr__(chart, "_canvas", False)  # SVG: the words stay text nodes (screen readers, tests)
+    return chart
 
 
 @functools.lru_cache(maxsize=32)

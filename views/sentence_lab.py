@@ -19,7 +19,7 @@ st.caption(
     "softmax(Q Kᵀ / √d_k). Change a sentence or a setting in the sidebar and watch the target word move."
 )
 
-# 1. the embeddings for everything on this page
+# 1. the embeddings and one analysis per sentence
 try:
     source = state.embedding_source(settings)
 except ac.AttentionLabError as exc:
@@ -28,63 +28,66 @@ except ac.AttentionLabError as exc:
 for note in getattr(source, "notes", ()):
     messages.info(f"{source.name}: {note}")
 
-texts = [("Sentence 1", settings.s1), ("Sentence 2", settings.s2)]
 results: dict[str, state.Analysis] = {}
-for name, text in texts:
+for name, text in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)):
     try:
         results[name] = state.analyse(text, settings, source)
     except ac.EmptyInputError as exc:
         messages.warning(f"{name}: {exc}")
     except ac.AttentionLabError as exc:
         messages.error(f"{name}: {exc}")
-
 if not results:
     st.stop()
 
-view = st.segmented_control(
-    "Heatmap shows", ["weights", "scaled scores", "raw scores"], default="weights", key="matrix_view",
-    help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
-         "raw scores = Q Kᵀ",
-) or "weights"
 
-# 2. per sentence: words, heatmap, the target's row
-columns = st.columns(len(results), gap="large")
-for number, (col, (name, res)) in enumerate(zip(columns, results.items())):
-    tr, words = res.trace, res.tokens.words
-    with col:
-        st.subheader(name)
-        charts.show(charts.token_strip(words, res.known, res.target_index))
-        if res.tokens.truncated:
-            messages.warning(f"Only the first {ac.MAX_TOKENS} words are used (the text was longer).")
-        unknown = [w for w, k in zip(words, res.known) if not k]
-        if unknown:
-            messages.info(f"Not in {source.name}: {', '.join(unknown)}. They get the {state.OOV[settings.oov]}.")
-        matrix = {"weights": tr.attention_weights, "scaled scores": tr.scaled_scores, "raw scores": tr.scores}[view]
-        charts.show(charts.heatmap(matrix, words, title=f"{view} [{len(words)} x {len(words)}]",
-                                   value_name=view, diverging=view != "weights"))
-        if res.target_index is None:
-            messages.info(f"The target word '{settings.target}' is not in this sentence.")
-        else:
-            charts.show(charts.attention_bars(tr.attention_weights[res.target_index], words,
-                                              title=f"where '{words[res.target_index]}' looks (its row of weights)",
-                                              colour=charts.SENTENCE_COLOURS[number]))
+def attention_tab() -> None:
+    """Per sentence: the words, the heatmap, and where the target looks."""
+    view = st.segmented_control(
+        "Heatmap shows", ["weights", "scaled scores", "raw scores"], default="weights", key="matrix_view",
+        help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
+             "raw scores = Q Kᵀ",
+    ) or "weights"
+    columns = st.columns(len(results), gap="large")
+    for number, (col, (name, res)) in enumerate(zip(columns, results.items())):
+        tr, words = res.trace, res.tokens.words
+        with col:
+            st.subheader(name)
+            charts.show(charts.token_strip(words, res.known, res.target_index))
+            if res.tokens.truncated:
+                messages.warning(f"Only the first {ac.MAX_TOKENS} words are used (the text was longer).")
+            unknown = [w for w, k in zip(words, res.known) if not k]
+            if unknown:
+                messages.info(f"Not in {source.name}: {', '.join(unknown)}. "
+                              f"They get the {state.OOV[settings.oov]}.")
+            matrix = {"weights": tr.attention_weights, "scaled scores": tr.scaled_scores,
+                      "raw scores": tr.scores}[view]
+            charts.show(charts.heatmap(matrix, words, title=f"{view} [{len(words)} x {len(words)}]",
+                                       value_name=view, diverging=view != "weights"))
+            if res.target_index is None:
+                messages.info(f"The target word '{settings.target}' is not in this sentence.")
+            else:
+                target = words[res.target_index]
+                charts.show(charts.attention_bars(tr.attention_weights[res.target_index], words,
+                                                  title=f"where '{target}' looks (its row of weights)",
+                                                  colour=charts.SENTENCE_COLOURS[number]))
 
-# 3. one map for every word of every sentence, before and after
-st.header("Every word, before and after attention")
-rows, befores, afters = [], [], []
-for s, res in enumerate(results.values()):
-    tr = res.trace
-    same_space = tr.values.shape[1] == tr.X.shape[1]
-    befores.append(tr.X if same_space else tr.values)
-    afters.append(tr.contextual_embeddings)
-    for i, label in enumerate(charts.token_labels(res.tokens.words)):
-        rows.append({"label": label, "sentence": f"{s + 1}: {' '.join(res.tokens.words)}"[:60],
-                     "target": i == res.target_index})
-try:
-    pca = ac.pca_2d(np.vstack(befores), np.vstack(afters))
-except ac.AttentionLabError as exc:
-    messages.info(str(exc))
-else:
+
+def map_tab() -> None:
+    """One PCA map for every word of every sentence, before and after."""
+    rows, befores, afters = [], [], []
+    for s, res in enumerate(results.values()):
+        tr = res.trace
+        same_space = tr.values.shape[1] == tr.X.shape[1]
+        befores.append(tr.X if same_space else tr.values)
+        afters.append(tr.contextual_embeddings)
+        for i, label in enumerate(charts.token_labels(res.tokens.words)):
+            rows.append({"label": label, "sentence": f"{s + 1}: {' '.join(res.tokens.words)}"[:60],
+                         "target": i == res.target_index})
+    try:
+        pca = ac.pca_2d(np.vstack(befores), np.vstack(afters))
+    except ac.AttentionLabError as exc:
+        messages.info(str(exc))
+        return
     pts = pd.DataFrame(rows)
     pts["x0"], pts["y0"] = pca.before[:, 0], pca.before[:, 1]
     pts["x1"], pts["y1"] = pca.after[:, 0], pca.after[:, 1]
@@ -96,47 +99,28 @@ else:
         "in the picture are approximate."
     )
 
-# 4. what the target means, before and after
-targets = {name: res for name, res in results.items() if res.target_index is not None}
-if targets:
-    st.header(f"What does '{settings.target}' mean here?")
-    in_glove = settings.embeddings == "glove"
+
+def meaning_tab() -> None:
+    """What the target means before and after: nearest GloVe words and concept scores."""
+    targets = {name: res for name, res in results.items() if res.target_index is not None}
+    if not targets:
+        messages.info(f"The target word '{settings.target}' is in neither sentence.")
+        return
+    st.subheader(f"What does '{messages.escape(settings.target)}' mean here?")
     cols = st.columns(len(targets), gap="large")
     for col, (name, res) in zip(cols, targets.items()):
         i, tr = res.target_index, res.trace
         before, after = tr.X[i], tr.contextual_embeddings[i]
+        same_space = tr.values.shape[1] == tr.X.shape[1]
         with col:
-            st.subheader(name)
-            if in_glove and tr.values.shape[1] == tr.X.shape[1]:
+            st.markdown(f"**{name}**")
+            if settings.embeddings == "glove" and same_space:
                 key = res.tokens.keys[i]
                 near_b = state.neighbours(tuple(before), (key,))
                 near_a = state.neighbours(tuple(after), (key,))
-                st.dataframe(
-                    pd.DataFrame({
-                        "before: nearest GloVe words": [f"{w} ({c:.2f})" for w, c in near_b],
-                        "after: nearest GloVe words": [f"{w} ({c:.2f})" for w, c in near_a],
-                    }),
-                    hide_index=True, width="stretch",
-                )
-                if settings.concepts:
-                    try:
-                        sc = ac.concept_scores(np.vstack([before, after]), state.glove(), settings.concepts)
-                    except ac.AttentionLabError as exc:
-                        messages.warning(str(exc))
-                    else:
-                        df = pd.DataFrame({
-                            "concept": list(settings.concepts) * 2,
-                            "stage": ["before"] * len(settings.concepts) + ["after"] * len(settings.concepts),
-                            "cosine": sc.ravel(),
-                        })
-                        charts.show(charts.concept_bars(df, title="closeness to each concept"))
-                        if len(settings.concepts) >= 2 and np.all(sc[:, :2] > 0):
-                            a, b = settings.concepts[:2]
-                            share = sc[:, 0] / sc[:, :2].sum(axis=1)
-                            st.text(f"Between {a} and {b} (share of the two cosines): "
-                                    f"before {share[0]:.0%} {a} / {1 - share[0]:.0%} {b}, "
-                                    f"after {share[1]:.0%} {a} / {1 - share[1]:.0%} {b}")
-            elif settings.embeddings == "concepts" and tr.values.shape[1] == tr.X.shape[1]:
+                charts.show(charts.neighbour_bars(near_b, near_a, title="nearest GloVe words (cosine)"))
+                concept_readout(before, after)
+            elif settings.embeddings == "concepts" and same_space:
                 df = pd.DataFrame({
                     "concept": list(source.concepts) * 2,
                     "stage": ["before"] * source.dim + ["after"] * source.dim,
@@ -147,7 +131,42 @@ if targets:
                 messages.info("Nearest words and concept scores are read in GloVe space: pick GloVe vectors "
                               "(with W_V square) to see them.")
 
-# 5. export
+
+def concept_readout(before: np.ndarray, after: np.ndarray) -> None:
+    """Concept bars, and the tutorial's 'x% tech / y% fruit' for the first two concepts."""
+    if not settings.concepts:
+        return
+    try:
+        sc = ac.concept_scores(np.vstack([before, after]), state.glove(), settings.concepts)
+    except ac.AttentionLabError as exc:
+        messages.warning(str(exc))
+        return
+    n = len(settings.concepts)
+    df = pd.DataFrame({"concept": list(settings.concepts) * 2, "stage": ["before"] * n + ["after"] * n,
+                       "cosine": sc.ravel()})
+    charts.show(charts.concept_bars(df, title="closeness to each concept"))
+    if n >= 2 and np.all(sc[:, :2] > 0):
+        a, b = settings.concepts[:2]
+        share = sc[:, 0] / sc[:, :2].sum(axis=1)
+        st.text(f"Between {a} and {b} (share of the two cosines): "
+                f"before {share[0]:.0%} {a} / {1 - share[0]:.0%} {b}, "
+                f"after {share[1]:.0%} {a} / {1 - share[1]:.0%} {b}")
+
+
+# Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the
+# page), and the open tab is part of the shareable link.
+tab_attention, tab_map, tab_meaning = st.tabs(["Attention", "Map", "Meaning"], key="tab", bind="query-params")
+with tab_attention:
+    if tab_attention.open:
+        attention_tab()
+with tab_map:
+    if tab_map.open:
+        map_tab()
+with tab_meaning:
+    if tab_meaning.open:
+        meaning_tab()
+
+# export
 frames = []
 for name, res in results.items():
     labels = charts.token_labels(res.tokens.words)
