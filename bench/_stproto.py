@@ -1,0 +1,214 @@
+"""A headless Streamlit client speaking the browser's websocket protocol (for load tests).
+
+It does what the Streamlit frontend does on the wire, and nothing else:
+
+1. connect to ``ws://127.0.0.1:PORT/_stcore/stream`` with the ``streamlit`` subprotocol;
+2. send a ``BackMsg.rerun_script`` (``ClientState``: query string, page script hash, the widget
+   states, the browser's context info) - empty widget states on the first run, as the browser does;
+3. read ``ForwardMsg``s until ``script_finished``; every widget element in the deltas gives a widget
+   id and its current value, which go back in the next ``rerun_script`` for *all* widgets on the page
+   (the browser's WidgetStateManager sends them all), with the changed one replaced.
+
+Bound widgets (``bind="query-params"``) also put their non-default values in the query string the
+browser sends with the next rerun; that is imitated too. ``bench/load.py --validate`` compares the
+BackMsgs built here with the ones Chromium sends for the same edits.
+
+Nothing is rendered: a run's latency here is the server's share (BackMsg sent -> script_finished
+received), without the browser's drawing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect
+
+WIDGET_TYPES = ("text_input", "selectbox", "radio", "checkbox", "button_group", "number_input")
+
+
+@dataclass
+class Widget:
+    id: str
+    kind: str
+    key: str  # the user key (the part after the last "-" of the id) or the id
+    value: object
+    default: object
+    query_param_key: str
+
+    def state(self) -> WidgetState:
+        ws = WidgetState(id=self.id)
+        if self.kind in ("text_input", "selectbox", "radio"):
+            ws.string_value = self.value
+        elif self.kind == "checkbox":
+            ws.bool_value = bool(self.value)
+        elif self.kind == "button_group":
+            ws.string_array_value.data.extend(self.value)
+        elif self.kind == "number_input":
+            if isinstance(self.value, int):
+                ws.int_value = self.value
+            else:
+                ws.double_value = float(self.value)
+        return ws
+
+
+def _widget_from_element(kind: str, el) -> Widget:
+    """The widget's id and current value as the frontend would register it."""
+    if kind == "text_input":
+        value = el.value if el.HasField("value") else el.default
+        default = el.default
+    elif kind in ("selectbox", "radio"):
+        opts = list(el.options)
+        default = opts[el.default] if el.HasField("default") and 0 <= el.default < len(opts) else ""
+        value = el.raw_value if el.HasField("raw_value") else default
+    elif kind == "checkbox":
+        value = el.value if el.set_value else el.default
+        default = el.default
+    elif kind == "button_group":
+        opts = [o.content for o in el.options]
+        default = [opts[i] for i in el.default if 0 <= i < len(opts)]
+        value = list(el.raw_values) if el.set_value else default
+    elif kind == "number_input":
+        is_int = el.data_type == el.INT
+        default = int(el.default) if is_int else el.default
+        value = el.value if el.set_value else el.default
+        value = int(value) if is_int else value
+    else:  # pragma: no cover
+        raise ValueError(kind)
+    key = el.id.rsplit("-", 1)[-1] if el.id.startswith("$$ID-") else el.id
+    return Widget(id=el.id, kind=kind, key=key, value=value, default=default,
+                  query_param_key=getattr(el, "query_param_key", ""))
+
+
+def _query_value(w: Widget) -> str:
+    if w.kind == "checkbox":
+        return "true" if w.value else "false"
+    if w.kind == "button_group":
+        return ",".join(w.value)
+    return str(w.value)
+
+
+@dataclass
+class RunResult:
+    latency: float  # BackMsg sent -> script_finished received, seconds
+    status: int  # ScriptFinishedStatus
+    messages: int
+    nbytes: int
+    elements: dict[str, int]
+    exceptions: list[str]
+    error_alerts: list[str]
+    charts: list  # VegaLiteChart protos (kept only when asked)
+
+
+@dataclass
+class Session:
+    """One browser tab's worth of protocol, without the browser."""
+
+    port: int
+    context_url: str = ""
+    ws: object = None
+    widgets: dict[str, Widget] = field(default_factory=dict)  # by key
+    page_script_hash: str = ""
+    query_string: str = ""
+    session_id: str = ""
+    extensions: list[str] = field(default_factory=list)
+
+    async def connect(self, query_string: str = "", timeout: float = 30.0) -> None:
+        self.query_string = query_string
+        self.context_url = f"http://127.0.0.1:{self.port}/" + (f"?{query_string}" if query_string else "")
+        self.ws = await asyncio.wait_for(connect(
+            f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+            open_timeout=timeout, ping_interval=None), timeout)
+        self.extensions = [type(e).__name__ for e in getattr(self.ws.protocol, "extensions", [])]
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+            self.ws = None
+
+    def back_msg(self, changes: dict[str, object] | None = None) -> BackMsg:
+        """The rerun_script BackMsg the browser would send after ``changes`` (key -> new value)."""
+        for key, value in (changes or {}).items():
+            self.widgets[key].value = value
+        if self.widgets:  # the browser rewrites its address bar from the bound widgets
+            params = dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
+            for w in self.widgets.values():
+                if not w.query_param_key:
+                    continue
+                if w.value != w.default:
+                    params[w.query_param_key] = _query_value(w)  # in place if present, else appended
+                else:
+                    params.pop(w.query_param_key, None)
+            self.query_string = urllib.parse.urlencode(params)
+        msg = BackMsg()
+        rs = msg.rerun_script
+        rs.query_string = self.query_string
+        rs.page_script_hash = self.page_script_hash
+        rs.widget_states.SetInParent()
+        for w in self.widgets.values():
+            rs.widget_states.widgets.append(w.state())
+        ci = rs.context_info
+        ci.timezone, ci.timezone_offset, ci.locale = "UTC", 0, "en-US"
+        ci.url = self.context_url
+        ci.is_embedded, ci.color_scheme = False, "light"
+        return msg
+
+    async def rerun(self, changes: dict[str, object] | None = None, timeout: float = 60.0,
+                    keep_charts: bool = False) -> RunResult:
+        msg = self.back_msg(changes)
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        return await asyncio.wait_for(self._read_run(t0, keep_charts), timeout)
+
+    async def _read_run(self, t0: float, keep_charts: bool) -> RunResult:
+        elements: dict[str, int] = {}
+        exceptions, alerts, charts = [], [], []
+        seen: dict[str, Widget] = {}
+        n = nbytes = 0
+        while True:
+            data = await self.ws.recv()
+            n += 1
+            nbytes += len(data)
+            fm = ForwardMsg()
+            fm.ParseFromString(data)
+            kind = fm.WhichOneof("type")
+            if kind == "new_session":
+                self.page_script_hash = fm.new_session.page_script_hash
+                if fm.new_session.HasField("initialize"):
+                    self.session_id = fm.new_session.initialize.session_id
+            elif kind == "navigation":  # the page st.navigation picked: the browser sends its hash next time
+                self.page_script_hash = fm.navigation.page_script_hash
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el = fm.delta.new_element
+                ek = el.WhichOneof("type")
+                elements[ek] = elements.get(ek, 0) + 1
+                if ek in WIDGET_TYPES:
+                    w = _widget_from_element(ek, getattr(el, ek))
+                    old = self.widgets.get(w.key)
+                    if old is not None and old.id == w.id and not _element_sets_value(ek, getattr(el, ek)):
+                        w.value = old.value  # the frontend keeps what the user set
+                    seen[w.key] = w
+                elif ek == "exception":
+                    exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+                elif ek == "alert" and el.alert.format == el.alert.ERROR:
+                    alerts.append(el.alert.body[:200])
+                elif ek == "vega_lite_chart" and keep_charts:
+                    charts.append(el.vega_lite_chart)
+            elif kind == "script_finished":
+                latency = time.perf_counter() - t0
+                if fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    self.widgets = seen  # widgets not drawn in this run are dropped, as in the frontend
+                return RunResult(latency, fm.script_finished, n, nbytes, elements, exceptions, alerts, charts)
+
+
+def _element_sets_value(kind: str, el) -> bool:
+    if kind == "text_input":
+        return el.set_value
+    if kind in ("selectbox", "radio", "checkbox", "button_group", "number_input"):
+        return el.set_value
+    return False
