@@ -41,9 +41,12 @@ REQUIRE_ENV = "ATTENTION_LAB_REQUIRE_BROWSER"
 
 IDLE_SELECTOR = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION_SELECTOR = "[data-testid='stException']"
-# Streamlit 1.67 renders st.vega_lite_chart as a stVegaLiteChart element holding a
-# .vega-embed with a <canvas> (the default renderer); svg is accepted too.
-CHART_SELECTOR = "[data-testid='stVegaLiteChart'] .vega-embed canvas, [data-testid='stVegaLiteChart'] .vega-embed svg"
+# Streamlit 1.67 renders st.vega_lite_chart as <div data-testid="stVegaLiteChart" class="... vega-embed">
+# holding Vega's <svg class="marks"> by default, or a <canvas class="marks"> when the spec asks for the
+# canvas renderer (usermeta.embedOptions.renderer) or the data is large (checked in the DOM): both count.
+CHART_SELECTOR = ", ".join(
+    f"{host} {mark}" for host in ("[data-testid='stVegaLiteChart']", ".vega-embed") for mark in ("svg.marks", "canvas")
+)
 NAV_LINK_SELECTOR = "[data-testid='stSidebarNavLink']"
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -196,30 +199,41 @@ def is_local_url(url: str) -> bool:
     return host in LOCAL_HOSTS or host.strip("[]") in LOCAL_HOSTS
 
 
+# Installed in every test context before the app's own scripts: counts the websocket
+# messages the app receives from the server. A rerun always sends messages back; the
+# script-state attribute alone can miss a fast run (React may render "running" and
+# "notRunning" in one batch, so the attribute never changes).
+WS_COUNTER_JS = """(() => {
+    const Native = window.WebSocket;
+    window.__labWsIn = 0;
+    class CountingWebSocket extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', () => { window.__labWsIn += 1; });
+        }
+    }
+    window.WebSocket = CountingWebSocket;
+})();"""
+
+
 def wait_rerun(page, action, *, timeout: float = 30_000, expect_rerun: bool = True) -> None:
     """Do ``action()`` (a click, an Enter, an upload) and wait until the rerun it causes is over.
 
-    A MutationObserver notes when the script state leaves "notRunning", so a
-    fast rerun cannot slip between two polls. When ``expect_rerun`` is False
-    (an action that may or may not rerun), a missing rerun is not an error.
+    "A rerun happened" = the server sent the page a websocket message after the
+    action (counted by ``WS_COUNTER_JS``); then the script state must be back
+    at notRunning. When ``expect_rerun`` is False (an action that may or may
+    not rerun), a missing message within 5 s is not an error.
     """
-    page.evaluate(
-        """() => {
-            window.__labRunSeen = false;
-            if (window.__labObserver) window.__labObserver.disconnect();
-            const app = document.querySelector("[data-testid='stApp']");
-            window.__labObserver = new MutationObserver(() => {
-                if (app.getAttribute('data-test-script-state') !== 'notRunning') window.__labRunSeen = true;
-            });
-            window.__labObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-        }"""
-    )
+    before = page.evaluate("() => window.__labWsIn")
+    if before is None:
+        raise RuntimeError("WS_COUNTER_JS is not installed in this page (open it with LabPage.open)")
     action()
     try:
-        page.wait_for_function("() => window.__labRunSeen === true", timeout=5_000 if not expect_rerun else timeout)
-    except Exception:
+        page.wait_for_function(f"() => window.__labWsIn > {int(before)}",
+                               timeout=min(timeout, 10_000) if expect_rerun else 5_000)
+    except Exception as exc:
         if expect_rerun:
-            raise
+            raise AssertionError(f"no rerun within 10 s of the action: {exc}") from None
     wait_idle(page, timeout=timeout)
 
 
@@ -248,8 +262,23 @@ CHART_TEXTS_JS = """() => {
 
 
 def chart_texts(page) -> list[str]:
-    """Every text mark and aria-label inside the page's Vega-Lite charts (Vega renders SVG here)."""
+    """Every text mark and aria-label inside the page's SVG-rendered Vega-Lite charts.
+
+    Only SVG charts have text nodes: a chart rendered to <canvas> contributes
+    nothing. The app keeps its token chips in SVG ("the words stay text nodes");
+    the tests read words from those and never numbers from heatmaps.
+    """
     return page.evaluate(CHART_TEXTS_JS)
+
+
+SVG_CHART_WORDS_JS = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart'] svg.marks")]
+    .map(svg => [...svg.querySelectorAll('text')].map(t => t.textContent))
+    .filter(texts => texts.length > 0)"""
+
+
+def svg_chart_text_groups(page) -> list[list[str]]:
+    """The text marks of each SVG chart, one list per chart, in page order (e.g. sentence 1's chips first)."""
+    return page.evaluate(SVG_CHART_WORDS_JS)
 
 
 def visible_charts(page) -> int:
@@ -319,12 +348,13 @@ def screenshot(page, name: str, width: int = 1600, min_height: int = 900, max_he
         height = min_height
         for _ in range(3):  # charts that stretch reflow at a new size; measure until stable
             page.set_viewport_size({"width": width, "height": height})
-            wait_idle(page, settle_ms=300)
+            page.wait_for_timeout(150)
+            wait_idle(page, settle_ms=50)
             wanted = max(min_height, min(max_height, int(page.evaluate(measure)) + 16))
             if wanted == height:
                 break
             height = wanted
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(200)
         page.screenshot(path=str(path), full_page=True)
     finally:
         if old:
@@ -354,10 +384,11 @@ class LabPage:
     checked: bool = False
 
     @classmethod
-    def open(cls, browser, server: Server, viewport=(1600, 1200)) -> "LabPage":
+    def open(cls, browser, server: Server, viewport=(1600, 1200)) -> LabPage:
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                       service_workers="block")
         context.set_default_timeout(30_000)
+        context.add_init_script(WS_COUNTER_JS)
         page = context.new_page()
         lab = cls(page=page, context=context, server=server)
         page.on("request", lambda req: lab.requests.append(req.url))
@@ -386,8 +417,10 @@ class LabPage:
     def set_text(self, label: str, value: str) -> None:
         """Type ``value`` into the sidebar text/number input labelled ``label`` and commit it with Enter."""
         box = self.text_input(label)
+        before = box.input_value()
         box.fill(value)
-        wait_rerun(self.page, lambda: box.press("Enter"), expect_rerun=False)
+        changed = box.input_value() != before  # an unchanged value commits nothing, so no rerun
+        wait_rerun(self.page, lambda: box.press("Enter"), expect_rerun=changed)
 
     def foreign_urls(self) -> list[str]:
         return [u for u in self.requests + self.websockets if not is_local_url(u)]

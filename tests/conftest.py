@@ -34,6 +34,8 @@ def lab_server():
     reason = _bs.browser_missing_reason()
     if reason:
         _browser_unavailable(reason)
+    for stale in _bs.SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run
+        stale.unlink()
     server = _bs.start_server()
     _bs.ACTIVE_SERVER = server
     yield server

@@ -32,3 +32,14 @@ def warning(message: str, where=st) -> None:
 
 def info(message: str, where=st) -> None:
     where.info(escape(message), icon=":material/info:")
+
+
+def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -> None:
+    """What every page says about a sentence it uses: truncation and unknown words."""
+    from attention_core import MAX_TOKENS
+
+    if tokens.truncated:
+        warning(f"Only the first {MAX_TOKENS} words are used (the text was longer).", where)
+    unknown = [w for w, k in zip(tokens.words, known) if not k]
+    if unknown:
+        info(f"Not in {vocabulary}: {', '.join(unknown)}. They get the {oov_label}.", where)

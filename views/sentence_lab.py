@@ -53,12 +53,7 @@ def attention_tab() -> None:
         with col:
             st.subheader(name)
             charts.show(charts.token_strip(words, res.known, res.target_index))
-            if res.tokens.truncated:
-                messages.warning(f"Only the first {ac.MAX_TOKENS} words are used (the text was longer).")
-            unknown = [w for w, k in zip(words, res.known) if not k]
-            if unknown:
-                messages.info(f"Not in {source.name}: {', '.join(unknown)}. "
-                              f"They get the {state.OOV[settings.oov]}.")
+            messages.sentence_notices(res.tokens, res.known, source.name, state.OOV[settings.oov])
             matrix = {"weights": tr.attention_weights, "scaled scores": tr.scaled_scores,
                       "raw scores": tr.scores}[view]
             charts.show(charts.heatmap(matrix, words, title=f"{view} [{len(words)} x {len(words)}]",

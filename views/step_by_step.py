@@ -47,9 +47,8 @@ n, d_model, d_k, d_v = len(words), tr.X.shape[1], tr.d_k, tr.values.shape[1]
 cols_d = [f"d{j}" for j in range(d_model)]
 
 st.header(f"n_tokens = {n}, d_model = {d_model}, d_k = {d_k}")
-if not res.known.all():
-    messages.info("Not in the vocabulary (" + state.OOV[settings.oov] + "): "
-                  + ", ".join(w for w, k in zip(words, res.known) if not k))
+messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name,
+                          state.OOV[settings.oov])
 
 tables.show_matrix("1. X, the embeddings", tr.X, lab, cols_d,
                    note="one row per word: the static vector, the same in every sentence")

@@ -18,6 +18,8 @@ try:
 except ac.AttentionLabError as exc:
     messages.error(f"Sentence 1: {exc}")
     st.stop()
+messages.sentence_notices(tokens, lookup.known, state.embedding_source(settings).name,
+                          state.OOV[settings.oov])
 words, X, d_k = tokens.words, lookup.vectors, settings.d_k
 target = state.target_index(tokens, settings)
 

@@ -62,6 +62,8 @@ try:
 except ac.AttentionLabError as exc:
     messages.error(f"Sentence 1: {exc}")
     st.stop()
+messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name,
+                          state.OOV[settings.oov])
 words, scores = res.tokens.words, res.trace.scores
 d_k = res.trace.d_k
 off, on = ac.softmax(scores), ac.softmax(scores / np.sqrt(d_k))

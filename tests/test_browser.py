@@ -1,0 +1,463 @@
+"""Browser tests: a real `streamlit run app.py` driven by Debian's Chromium through Playwright.
+
+What a student does, end to end: open every page of the navigation, type a
+sentence, flip a switch, share a link, type (or link) hostile text, upload
+vector files. Every test also checks (``lab.assert_clean()``) that the page
+asked nothing of any host but 127.0.0.1, opened no dialog and shows no
+exception box.
+
+Run: ``ATTENTION_LAB_REQUIRE_BROWSER=1 python -m pytest tests/test_browser.py -m browser``.
+Screenshots: artifacts/screenshots/ (FAILED-<test>.png for failures); server log:
+artifacts/streamlit-server.log. Fixtures: tests/conftest.py (browser block).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
+
+import pytest
+
+from tests import browser_support as bs
+
+pytestmark = pytest.mark.browser
+
+S1 = "Sentence 1"
+S2_WORD = "juice"  # the default sentence 2 is "I love apple juice": its charts carry this word
+CHART_TIMEOUT = 20_000
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def query(lab) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(lab.page.url).query, keep_blank_values=True)
+
+
+def wait_for_chart(lab, timeout: float = CHART_TIMEOUT) -> None:
+    """At least one Vega-Lite chart is drawn and visible."""
+    bs.wait_until(lab.page, lambda: bs.visible_charts(lab.page) > 0, timeout=timeout, message="a visible chart")
+
+
+def wait_for_chart_text(lab, predicate, message: str, timeout: float = CHART_TIMEOUT) -> list[str]:
+    return bs.wait_until(lab.page, lambda: (t := bs.chart_texts(lab.page)) and predicate(t) and t,
+                         timeout=timeout, message=message)
+
+
+def has_word(texts: list[str], word: str) -> bool:
+    """A text mark equal to ``word`` (or ``word ?`` for an unknown word), or an aria-label naming it."""
+    label = re.compile(rf"(?:^|; )(?:text|word): {re.escape(word)}(?: \?)?(?:;|$)")
+    return any(t == word or t == f"{word} ?" or label.search(t) for t in texts)
+
+
+def sidebar_state(lab) -> dict[str, object]:
+    """What the sidebar widgets show: input values by label, checked radio option, switch states."""
+    return lab.page.evaluate(
+        """() => {
+            const side = document.querySelector("[data-testid='stSidebar']");
+            const out = {};
+            const labelOf = el => el.getAttribute('aria-label')
+                || (el.labels && el.labels[0] ? el.labels[0].innerText.trim() : el.id);
+            for (const el of side.querySelectorAll('input')) {
+                if (el.type === 'file' || el.type === 'radio') continue;
+                out[labelOf(el)] = (el.type === 'checkbox') ? el.checked : el.value;
+            }
+            for (const group of side.querySelectorAll("[role='radiogroup']")) {
+                const checked = [...group.querySelectorAll("[data-testid='stRadioOption']")]
+                    .filter(o => o.querySelector('input:checked'))
+                    .map(o => o.querySelector("[data-testid='stMarkdownContainer']").innerText.trim());
+                out['radio: ' + group.getAttribute('aria-label')] = checked.join('|');
+            }
+            return out;
+        }"""
+    )
+
+
+def choose_option(lab, select_label: str, option: re.Pattern) -> None:
+    """Open the sidebar selectbox ``select_label`` and click the option matching ``option``."""
+    lab.sidebar.get_by_role("combobox", name=select_label).click()
+    choice = lab.page.get_by_role("option", name=option)
+    bs.wait_rerun(lab.page, lambda: choice.first.click())
+
+
+def alert_box(lab, text):
+    """The first st.error / st.warning / st.info box containing ``text`` (a string or a regex)."""
+    return lab.page.locator("[data-testid='stAlertContainer']").filter(has_text=text).first
+
+
+def radio_option(lab, group_label: str, option: re.Pattern):
+    group = lab.sidebar.locator("[data-testid='stRadio']").filter(has_text=group_label)
+    return group.locator("[data-testid='stRadioOption']").filter(has_text=option).first
+
+
+# --- 1. every page of the navigation -----------------------------------------------------
+
+
+def test_every_page_in_the_navigation_opens_with_a_chart(lab):
+    lab.goto("/")
+    pages = bs.nav_pages(lab.page, lab.server.url)
+    titles = [t for t, _ in pages]
+    assert "Sentence Lab" in titles, f"navigation lists {titles}"
+    assert len(set(titles)) == len(titles), f"duplicate page titles in the navigation: {titles}"
+
+    problems = []
+    for title, url in pages:
+        links = lab.page.locator(f"{bs.NAV_LINK_SELECTOR}[href='{url}']")
+        if links.count():
+            bs.wait_rerun(lab.page, links.first.click, timeout=60_000, expect_rerun=False)
+        else:  # single-page app: no navigation to click
+            lab.goto(urlsplit(url).path or "/")
+        slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+        try:
+            assert urlsplit(lab.page.url).path == urlsplit(url).path, f"landed on {lab.page.url}, not {url}"
+            excs = bs.exception_texts(lab.page)
+            assert not excs, f"exception: {excs[0][:500]}"
+            wait_for_chart(lab)
+            assert not bs.exception_texts(lab.page), f"exception: {bs.exception_texts(lab.page)[0][:500]}"
+            assert lab.sidebar.get_by_label(S1, exact=True).is_visible(), "the shared sidebar is missing"
+        except AssertionError as exc:
+            problems.append(f"{title} ({url}): {exc}")
+        finally:
+            bs.screenshot(lab.page, f"page_{slug}")
+    assert not problems, "pages that failed:\n" + "\n".join(problems)
+    lab.assert_clean()
+
+
+def test_default_sentence_lab_screenshot_for_the_readme(lab):
+    lab.goto("/")
+    expected = lab.page.locator("[data-testid='stVegaLiteChart']")
+    bs.wait_until(lab.page, lambda: expected.count() > 0 and bs.visible_charts(lab.page) == expected.count(),
+                  message="every chart drawn")
+    path = bs.screenshot(lab.page, "sentence_lab", width=1600)
+    assert path.stat().st_size > 10_000
+    lab.assert_clean()
+
+
+# --- 2. typing a sentence ------------------------------------------------------------------
+
+
+def test_typing_sentence_1_redraws_the_charts_and_updates_the_url(lab):
+    lab.goto("/")
+    wait_for_chart_text(lab, lambda t: has_word(t, "phones"), "the default sentence's chips")
+
+    new = "my dog chases the cat"
+    lab.set_text(S1, new)
+
+    texts = wait_for_chart_text(
+        lab, lambda t: has_word(t, "dog") and has_word(t, "chases") and not has_word(t, "phones"),
+        "charts showing the new sentence instead of the old one")
+    assert bs.svg_chart_text_groups(lab.page)[0] == new.split(), "sentence 1's chips, in order"
+    assert has_word(texts, S2_WORD), "sentence 2 should still be drawn"
+    assert query(lab).get("s1") == [new], f"URL does not carry the sentence: {lab.page.url}"
+    assert lab.text_input(S1).input_value() == new
+    bs.screenshot(lab.page, "typed_sentence")
+    lab.assert_clean()
+
+
+# --- 3. the scaling switch -------------------------------------------------------------------
+
+
+def test_scale_switch_off_is_in_the_url_and_the_page_still_draws(lab):
+    lab.goto("/")
+    switch = lab.sidebar.get_by_role("switch", name=re.compile(r"^Scale scores"))
+    assert switch.is_checked()
+
+    bs.wait_rerun(lab.page, lambda: lab.sidebar.get_by_text(re.compile(r"^Scale scores by")).click())
+
+    assert not switch.is_checked()
+    assert query(lab).get("scale") == ["false"], f"URL: {lab.page.url}"
+    wait_for_chart(lab)
+    bs.screenshot(lab.page, "scale_off")
+    lab.assert_clean()
+
+
+# --- 4. a shareable link ---------------------------------------------------------------------
+
+
+def test_shareable_link_reopens_the_same_settings(lab, lab_browser, lab_server):
+    lab.goto("/")
+    lab.set_text(S1, "the bank of the river")
+    lab.set_text("Target word (followed on every page)", "bank")
+    bs.wait_rerun(lab.page, lambda: radio_option(lab, "Projections", re.compile(r"^\s*random", re.I)).click())
+    lab.set_text("d_k", "8")
+    wait_for_chart(lab)
+
+    q = query(lab)
+    assert q.get("s1") == ["the bank of the river"] and q.get("target") == ["bank"], lab.page.url
+    assert q.get("d_k") == ["8"] and "projections" in q, lab.page.url
+    here = sidebar_state(lab)
+    assert here["radio: Projections W_Q, W_K, W_V"].lower().startswith("random"), here
+    assert here["d_k"] == "8", here
+    lab.assert_clean()
+
+    link = lab.page.url
+    other = bs.LabPage.open(lab_browser, lab_server)  # a fresh context: no cookies, no session
+    try:
+        other.page.goto(link, wait_until="domcontentloaded", timeout=60_000)
+        bs.wait_idle(other.page, timeout=60_000)
+        wait_for_chart(other)
+        there = sidebar_state(other)
+        for key in ("Sentence 1", "Target word (followed on every page)", "d_k",
+                    "radio: Projections W_Q, W_K, W_V", "Scale scores by 1/√d_k", "Word vectors"):
+            assert there.get(key) == here.get(key), f"{key}: {there.get(key)!r} != {here.get(key)!r}"
+        assert there == here, "every sidebar widget should show the same value from the link"
+        assert has_word(bs.chart_texts(other.page), "river")
+        bs.screenshot(other.page, "shared_link")
+        other.assert_clean()
+    finally:
+        other.close()
+
+
+# --- 5. bad sentences, typed and linked ---------------------------------------------------------
+
+LONG = ("the cat sat on the mat " * 5000)[:100_000]  # 100,000 characters, far over the 64-word cap
+MARKDOWN = "$5 and $10 :red[x] [a](javascript:alert(1))"
+SCRIPT = "<script>alert(1)</script>"
+
+
+@dataclass(frozen=True)
+class Bad:
+    id: str
+    text: str
+    message: str | None = None  # text that must be visible in an alert box (case-insensitive)
+    chip: str | None = None  # a word sentence 1's charts must show
+
+
+BAD = [
+    Bad("empty", "", message="at least one word"),
+    Bad("whitespace", "   \t\n", message="at least one word"),
+    Bad("punctuation", "!!! ???", message="at least one word"),
+    Bad("one-word", "hello", chip="hello"),
+    Bad("identical-rows", "the the", chip="the"),
+    Bad("100k-chars", LONG, message="Only the first 64 words", chip="cat"),
+    Bad("cafe-composed", "caf\u00e9", chip="caf\u00e9"),
+    Bad("cafe-decomposed", "cafe\u0301", chip="caf\u00e9"),  # NFC: the same token as composed
+    Bad("script-tag", SCRIPT, chip="script"),
+    Bad("markdown-latex-link", MARKDOWN, chip="javascript"),
+    Bad("all-out-of-vocabulary", "qzxv blorptak", message="Not in", chip="qzxv"),
+]
+
+SCREENSHOT_BAD = {"empty", "100k-chars", "script-tag", "markdown-latex-link", "all-out-of-vocabulary"}
+
+INJECTION_CHECKS_JS = """() => ({
+    scripts: [...document.querySelectorAll('script')].map(s => s.textContent).filter(t => t.includes('alert(')),
+    scriptsInApp: document.querySelectorAll("[data-testid='stApp'] script").length,
+    jsLinks: [...document.querySelectorAll('[href]')].map(e => e.getAttribute('href'))
+        .filter(h => h.trim().toLowerCase().startsWith('javascript:')),
+    katex: document.querySelectorAll('.katex, .katex-display, math').length,
+    coloured: [...document.querySelectorAll("[data-testid='stMarkdownContainer'] span")]
+        .filter(s => s.textContent.trim() === 'x' && (s.style.color || /color/i.test(s.className))).length,
+    markdown: [...document.querySelectorAll("[data-testid='stMarkdownContainer']")].map(e => e.innerText),
+})"""
+
+
+def link_for(text: str) -> str:
+    """?s1=... for ``text``: percent-encoded (spaces %20, tab %09, newline %0A).
+
+    The 100,000-character sentence is encoded with '+' for spaces instead: with
+    %20 the request line (~140 kB) is over the HTTP server's limit and the
+    server answers 400 before the app runs. Even at ~100 kB, Streamlit's server
+    (uvicorn + h11) accepts it only as the first request of a connection; on a
+    reused keep-alive connection it answers 400 ("Invalid HTTP request received."
+    in the server log). So a 100 kB link is opened only in a fresh context.
+    """
+    encoded = quote_plus(text) if len(text) > 20_000 else quote(text, safe="")
+    return "/?s1=" + encoded
+
+
+@pytest.mark.parametrize("how", ["typed", "url"])
+@pytest.mark.parametrize("bad", BAD, ids=[b.id for b in BAD])
+def test_bad_sentence_end_to_end(lab, bad: Bad, how: str):
+    if how == "url":
+        lab.goto(link_for(bad.text))
+    else:
+        lab.goto("/")
+        lab.set_text(S1, bad.text)
+    page = lab.page
+
+    # an <input> cannot hold line breaks: the browser drops them from what it shows
+    shown = bad.text.replace("\r", "").replace("\n", "")
+    assert lab.text_input(S1).input_value() == shown
+    if how == "typed":
+        assert query(lab).get("s1") == [shown], "the URL should carry the typed sentence"
+
+    # the page keeps working: sidebar, and sentence 2's charts
+    assert lab.sidebar.get_by_role("heading", name="Sentences").is_visible()
+    texts = wait_for_chart_text(lab, lambda t: has_word(t, S2_WORD), "sentence 2's charts")
+    if bad.chip:
+        texts = wait_for_chart_text(lab, lambda t: has_word(t, bad.chip), f"sentence 1's chip {bad.chip!r}")
+    if bad.id == "cafe-decomposed":
+        assert not has_word(texts, unicodedata.normalize("NFD", "café")), "the decomposed form must become NFC"
+    if bad.id in ("one-word", "identical-rows"):  # (the weights themselves: core and AppTest tests)
+        assert bs.svg_chart_text_groups(page)[0] == bad.text.split(), "sentence 1's chips"
+    if bad.message:
+        alerts = bs.alert_texts(page)
+        assert any(bad.message.lower() in a.lower() for a in alerts), f"no {bad.message!r} message in {alerts}"
+        assert alert_box(lab, re.compile(re.escape(bad.message), re.I)).is_visible()
+    if bad.id == "all-out-of-vocabulary":
+        assert any("qzxv" in a and "blorptak" in a for a in bs.alert_texts(page)), "each unknown word is named"
+
+    # user text never becomes HTML, script, a link, LaTeX or colour
+    found = page.evaluate(INJECTION_CHECKS_JS)
+    assert not found["scripts"] and found["scriptsInApp"] == 0, f"script injected: {found['scripts']}"
+    assert not found["jsLinks"], f"javascript: link on the page: {found['jsLinks']}"
+    assert not lab.dialogs
+    if bad.text in (MARKDOWN, SCRIPT):
+        assert found["katex"] == 0, "user text was rendered as LaTeX"
+        assert found["coloured"] == 0, "user text was rendered as coloured Markdown"
+        for md in found["markdown"]:  # any message quoting the text quotes it literally
+            if "alert" in md and ("javascript" in md or "script" in md):
+                assert bad.text in md, f"user text was altered in a message: {md!r}"
+    if bad.text == MARKDOWN:
+        assert "$5 and $10" in lab.text_input(S1).input_value()  # shown literally, as typed
+    if how == "typed" and bad.id in SCREENSHOT_BAD:
+        bs.screenshot(page, f"bad_{bad.id}")
+    lab.assert_clean()
+
+
+def page_paths(lab) -> list[tuple[str, str]]:
+    """(title, path) of every page in the navigation (discovered, not hard-coded)."""
+    lab.goto("/")
+    return [(title, urlsplit(url).path or "/") for title, url in bs.nav_pages(lab.page, lab.server.url)]
+
+
+def settle_page(lab) -> list[str]:
+    """Wait until the run is over and every chart on the page is drawn; return the charts' texts."""
+    charts = lab.page.locator("[data-testid='stVegaLiteChart']")
+    bs.wait_until(lab.page, lambda: bs.visible_charts(lab.page) >= charts.count(), message="every chart drawn")
+    return bs.chart_texts(lab.page)
+
+
+HOSTILE = SCRIPT + " " + MARKDOWN
+
+
+def test_every_page_survives_a_hostile_sentence_link(lab):
+    """Every page (pages added later included) opened with a hostile ?s1=: no exception, nothing executed,
+    rendered as HTML/Markdown/LaTeX, or turned into a link."""
+    problems = []
+    for title, path in page_paths(lab):
+        lab.goto(path + link_for(HOSTILE)[1:])
+        settle_page(lab)
+        found = lab.page.evaluate(INJECTION_CHECKS_JS)
+        checks = {
+            "exception": bs.exception_texts(lab.page),
+            "script": found["scripts"] or found["scriptsInApp"],
+            "javascript: link": found["jsLinks"],
+            "LaTeX": found["katex"],
+            "coloured text": found["coloured"],
+            "dialog": lab.dialogs,
+            "no sidebar": not lab.text_input(S1).is_visible(),
+            "altered in a message": [m for m in found["markdown"] if "alert" in m and HOSTILE not in m],
+        }
+        problems += [f"{title}: {what}: {str(v)[:300]}" for what, v in checks.items() if v]
+    assert not problems, "\n".join(problems)
+    lab.assert_clean()
+
+
+def test_every_page_using_sentence_1_flags_unknown_and_truncated_words(lab):
+    """A page uses sentence 1 if it answers ?s1= (empty) with 'at least one word'; such a page must also say
+    which words are unknown and that a long sentence was cut, as the Sentence Lab does."""
+    oov, long = "qzxv blorptak", "the cat sat on the mat " * 40  # 240 words (a 100 kB link: see link_for)
+    truncated = re.compile(r"first 64|64 words|truncat", re.I)
+    used_by, missing = [], []
+    for title, path in page_paths(lab):
+        lab.goto(path + "?s1=")
+        settle_page(lab)
+        assert not bs.exception_texts(lab.page), f"{title}: {bs.exception_texts(lab.page)}"
+        if not any("at least one word" in a.lower() for a in bs.alert_texts(lab.page)):
+            continue  # this page does not use sentence 1
+        used_by.append(title)
+        slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+
+        lab.goto(path + link_for(oov)[1:])
+        texts = settle_page(lab)
+        if not (any("qzxv" in a for a in bs.alert_texts(lab.page)) or "qzxv ?" in texts):
+            missing.append(f"{title}: unknown words not flagged")
+            bs.screenshot(lab.page, f"missing_notice_unknown_{slug}")
+
+        lab.goto(path + link_for(long)[1:])
+        settle_page(lab)
+        if not any(truncated.search(a) for a in bs.alert_texts(lab.page)):
+            missing.append(f"{title}: no truncation notice")
+            bs.screenshot(lab.page, f"missing_notice_truncated_{slug}")
+    assert "Sentence Lab" in used_by, f"the Sentence Lab should use sentence 1 (found: {used_by})"
+    assert not missing, f"pages using sentence 1: {used_by}; missing notices:\n" + "\n".join(missing)
+    lab.assert_clean()
+
+
+@pytest.mark.parametrize(
+    "bad_query, valid_query",
+    [("?d_k=-3&projections=random", "?projections=random"), ("?embeddings=nope", "")],
+    ids=["d_k=-3", "embeddings=nope"],
+)
+def test_invalid_link_settings_fall_back_to_defaults(lab, bad_query, valid_query):
+    lab.goto("/" + valid_query)
+    wait_for_chart(lab)
+    expected = sidebar_state(lab)
+
+    lab.goto("/" + bad_query)
+    wait_for_chart(lab)
+    assert sidebar_state(lab) == expected, "the widgets should show the defaults, as without the bad value"
+    bad_key, bad_value = bad_query.lstrip("?").split("&")[0].split("=")
+    assert query(lab).get(bad_key) != [bad_value], f"the bad value is still in the URL: {lab.page.url}"
+    lab.assert_clean()
+
+
+# --- 6. uploaded vector files ------------------------------------------------------------------
+
+GOOD_VECTORS = (
+    "i 0.1 0.2 0.3\n"
+    "love 0.3 -0.1 0.5\n"
+    "apple 0.9 0.1 0.0\n"
+    "phones 0.8 0.3 0.1\n"
+    "juice 0.2 0.9 0.4\n"
+)
+
+
+def test_uploaded_vector_files_good_and_bad(lab, tmp_path):
+    files = {
+        "good": tmp_path / "good.txt",
+        "empty": tmp_path / "empty.txt",
+        "gzip": tmp_path / "packed.txt",  # .txt: the uploader only takes .txt/.vec; the app must sniff gzip
+        "line2": tmp_path / "short_line2.txt",
+    }
+    files["good"].write_text(GOOD_VECTORS, encoding="utf-8")
+    files["empty"].write_bytes(b"")
+    files["gzip"].write_bytes(gzip.compress(GOOD_VECTORS.encode()))
+    files["line2"].write_text("i 0.1 0.2 0.3\nlove 0.3 -0.1\napple 0.9 0.1 0.0\n", encoding="utf-8")
+
+    lab.goto("/")
+    choose_option(lab, "Word vectors", re.compile("upload", re.I))
+    uploader = lab.sidebar.locator("[data-testid='stFileUploader'] input[type='file']")
+    assert uploader.count() == 1, "choosing the upload option should show a file uploader"
+
+    def upload(name: str) -> None:
+        bs.wait_rerun(lab.page, lambda: uploader.set_input_files(str(files[name])))
+
+    def expect_error(fragment: str) -> None:
+        errors = bs.wait_until(lab.page, lambda: [e for e in bs.alert_texts(lab.page, "Error") if fragment in e],
+                               message=f"an error containing {fragment!r}")
+        assert alert_box(lab, fragment).is_visible(), errors
+        assert not bs.exception_texts(lab.page)
+
+    upload("good")
+    texts = wait_for_chart_text(lab, lambda t: has_word(t, "apple") and has_word(t, "phones"), "charts from the file")
+    assert not [t for t in texts if t.endswith(" ?")], "every word of both sentences is in the file"
+    assert not bs.alert_texts(lab.page, "Error"), bs.alert_texts(lab.page, "Error")
+    bs.screenshot(lab.page, "upload_good")
+
+    upload("empty")
+    expect_error("file is empty")
+    upload("gzip")
+    expect_error("binary/compressed files are not supported")
+    upload("line2")
+    expect_error("line 2")
+    bs.screenshot(lab.page, "upload_bad_line2")
+
+    upload("good")  # and the page recovers
+    wait_for_chart_text(lab, lambda t: has_word(t, "phones"), "charts again after a good file")
+    assert not bs.alert_texts(lab.page, "Error")
+    lab.assert_clean()
