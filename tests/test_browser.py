@@ -136,6 +136,20 @@ def test_default_sentence_lab_screenshot_for_the_readme(lab):
     lab.assert_clean()
 
 
+@pytest.mark.parametrize("tab", ["Map", "Meaning"])
+def test_sentence_lab_tabs_open_from_a_link_with_learned_projections(lab, tab):
+    """The open tab is part of the shareable link; each tab draws its charts (screenshots for the README)."""
+    lab.goto(f"/?projections=learned&tab={tab}")
+    expected = lab.page.locator("[data-testid='stVegaLiteChart']")
+    bs.wait_until(lab.page, lambda: expected.count() > 0 and bs.visible_charts(lab.page) == expected.count(),
+                  message="every chart drawn")
+    selected = lab.page.locator("[role='tab'][aria-selected='true']")
+    assert selected.count() == 1 and selected.first.inner_text().strip() == tab
+    path = bs.screenshot(lab.page, f"sentence_lab_{tab.lower()}", width=1600)
+    assert path.stat().st_size > 10_000
+    lab.assert_clean()
+
+
 # --- 2. typing a sentence ------------------------------------------------------------------
 
 
