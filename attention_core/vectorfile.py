@@ -146,7 +146,9 @@ def parse_vectors(data: bytes, name: str = "uploaded vectors", *, max_rows: int 
             raise VectorFileError(
                 f"line {first_no}: the header declares {declared} vectors, but the file has {len(rows)}."
             )
-        notes.append(f"the header declares {declared} vectors: {len(rows) - declared} extra rows ignored.")
+        extra = len(rows) - declared
+        notes.append(f"the header declares {declared} vector{'s' * (declared != 1)}: "
+                     f"{extra} extra row{'s' * (extra != 1)} ignored.")
         rows = rows[:declared]
     words: list[str] = []
     seen: set[str] = set()

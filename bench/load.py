@@ -48,6 +48,9 @@ S2_SENTENCES = [f"the children drank cold apple juice in the {w} today" for w in
                 ("park", "garden", "kitchen", "school", "yard", "morning", "evening")]
 TARGETS = ["apple", "the"]
 
+# The Sentence Lab's default (Attention) tab: 2 token strips, 2 heatmaps, 2 rows of weights
+LAB_CHARTS = 6
+
 
 # --- opening like a browser ------------------------------------------------------------------
 
@@ -94,7 +97,7 @@ class Student:
         r = await self.session.rerun(timeout=self.timeout)
         self.open_latency = r.latency
         self.record_run("open", r)
-        if r.elements.get("vega_lite_chart", 0) < 7:
+        if r.elements.get("vega_lite_chart", 0) < LAB_CHARTS:
             self.errors.append(f"session {self.idx} open: only {r.elements.get('vega_lite_chart', 0)} charts")
 
     def next_change(self, k: int) -> tuple[str, dict]:
@@ -163,7 +166,7 @@ async def _protocol_validation(port: int, edits: list[tuple[str, object]], n_tim
         first = await s.rerun(keep_charts=True)
         checks = []
         n_charts = first.elements.get("vega_lite_chart", 0)
-        checks.append((f"first run draws the Sentence Lab's Vega-Lite charts ({n_charts})", n_charts >= 7))
+        checks.append((f"first run draws the Sentence Lab's Vega-Lite charts ({n_charts})", n_charts >= LAB_CHARTS))
         words0 = _strip_words(first.charts[0]) if first.charts else []
         checks.append((f"sentence 1's token strip holds the default words {words0}",
                        words0 == "I love Apple phones".split()))
@@ -176,7 +179,7 @@ async def _protocol_validation(port: int, edits: list[tuple[str, object]], n_tim
                 checks.append((f"after editing s1 the strip data is the new words ({' '.join(words)})",
                                words == str(value).split()))
                 checks.append(("the run is a full page (same number of charts) and no exception",
-                               r.elements.get("vega_lite_chart", 0) >= 7 and not r.exceptions))
+                               r.elements.get("vega_lite_chart", 0) >= LAB_CHARTS and not r.exceptions))
         lat = []
         for v in S.sentences(n_timing + 1)[1:]:
             await asyncio.sleep(0.3)

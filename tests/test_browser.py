@@ -475,3 +475,90 @@ def test_uploaded_vector_files_good_and_bad(lab, tmp_path):
     wait_for_chart_text(lab, lambda t: has_word(t, "phones"), "charts again after a good file")
     assert not bs.alert_texts(lab.page, "Error")
     lab.assert_clean()
+
+
+def _rows(n: int, dim: int, start: int = 0) -> str:
+    return "".join(f"w{i} " + " ".join(f"{(i + j) % 7 / 10:.1f}" for j in range(dim)) + "\n"
+                   for i in range(start, start + n))
+
+
+# Every "Uploaded word-vector files" row of bad-inputs.md: (name, file bytes, text that must be shown,
+# alert kind). "ok" rows must parse: no error, and the sentence words found in the file draw charts.
+WORDS = "i 0.1 0.2 0.3\nlove 0.3 -0.1 0.5\napple 0.9 0.1 0.0\nphones 0.8 0.3 0.1\njuice 0.2 0.9 0.4\n"
+UPLOAD_ROWS = [
+    ("header-3-but-2-rows", ("3 50\n" + _rows(2, 50)).encode(), "declares 3 vectors, but the file has 2", "Error"),
+    ("header-1-but-5-rows", ("1 3\n" + WORDS).encode(), "4 extra rows ignored", "Info"),
+    ("not-a-header-2-3-4", ("2 3 4\n" + WORDS).encode(), "line 1: not a header or vector row", "Error"),
+    ("merge-marker", ("<<<<<<< HEAD\n" + WORDS).encode(), "line 1", "Error"),
+    ("row-7-has-49", (_rows(6, 50) + "w6 " + " ".join(["0.1"] * 49) + "\n").encode(),
+     "line 7: expected 50 values after the word, got 49", "Error"),
+    ("abc", (WORDS + "cat 0.1 abc 0.3\n").encode(), "line 6, field 3: 'abc' is not a number", "Error"),
+    ("comma-decimal", (WORDS + "cat 0.1 1,5 0.3\n").encode(), "'1,5' is not a number", "Error"),
+    ("nan", (WORDS + "cat nan 0.1 0.2\n").encode(), "line 6, field 2: non-finite value", "Error"),
+    ("inf", (WORDS + "cat 0.1 inf 0.2\n").encode(), "non-finite value 'inf'", "Error"),
+    ("1e39", (WORDS + "cat 0.1 0.2 1e39\n").encode(), "non-finite value '1e39'", "Error"),
+    ("duplicate", (WORDS + "apple 1 1 1\n").encode(), "1 duplicate word(s): the first vector of each was kept",
+     "Info"),
+    ("bom-crlf-blank-tabs", ("\ufeff" + WORDS.replace(" ", "\t", 3).replace("\n", "\r\n\r\n")
+                             .replace("love 0.3", "love  0.3")).encode(), None, "ok"),
+    ("binary-word2vec", b"5 3\n" + b"".join(w.encode() + b" " + bytes(12) for w in ("i", "love", "apple")),
+     "binary/compressed files are not supported", "Error"),
+    ("zip", b"PK\x03\x04" + bytes(40), "this looks like a zip file", "Error"),
+    ("too-many-dims", ("w " + " ".join(["0.1"] * 1001) + "\n").encode(), "the limit is 1000", "Error"),
+    ("too-many-rows-declared", b"60000 3\n" + WORDS.encode(), "the limit is 50000", "Error"),
+]
+
+
+def test_every_bad_upload_row_shows_its_message(lab, tmp_path):
+    lab.goto("/")
+    choose_option(lab, "Word vectors", re.compile("upload", re.I))
+    uploader = lab.sidebar.locator("[data-testid='stFileUploader'] input[type='file']")
+    problems = []
+    for name, data, fragment, kind in UPLOAD_ROWS:
+        path = tmp_path / f"{name}.txt"
+        path.write_bytes(data)
+        bs.wait_rerun(lab.page, lambda p=path: uploader.set_input_files(str(p)))
+        try:
+            if kind == "ok":
+                wait_for_chart_text(lab, lambda t: has_word(t, "phones"), f"{name}: charts from the file")
+                if bs.alert_texts(lab.page, "Error"):
+                    problems.append(f"{name}: unexpected error {bs.alert_texts(lab.page, 'Error')}")
+            else:
+                bs.wait_until(lab.page, lambda f=fragment, k=kind: any(f in a for a in bs.alert_texts(lab.page, k)),
+                              message=f"{name}: a {kind} containing {fragment!r}")
+        except AssertionError as exc:
+            problems.append(f"{name}: {exc} (shown: {bs.alert_texts(lab.page)})")
+        if bs.exception_texts(lab.page):
+            problems.append(f"{name}: exception {bs.exception_texts(lab.page)}")
+    assert not problems, "\n".join(problems)
+    bs.screenshot(lab.page, "upload_all_rows")
+    lab.assert_clean()
+
+
+def test_upload_over_the_size_cap_is_refused_with_the_limit(lab, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(WORDS.encode() * (6 * 1024 * 1024 // len(WORDS) + 1))  # 6 MB > the 5 MB cap
+    lab.goto("/")
+    choose_option(lab, "Word vectors", re.compile("upload", re.I))
+    uploader = lab.sidebar.locator("[data-testid='stFileUploader'] input[type='file']")
+    uploader.set_input_files(str(big))
+    message = lab.sidebar.locator("[data-testid='stFileUploader']").filter(has_text=re.compile(r"5(\.0)?\s?MB"))
+    bs.wait_until(lab.page, lambda: message.count() > 0 and message.first.is_visible(),
+                  message="the uploader states the 5 MB limit")
+    assert not bs.exception_texts(lab.page)
+    lab.assert_clean()
+
+
+def test_uploaded_vectors_of_another_dimension_with_learned_projections(lab, tmp_path):
+    """3-d vectors cannot meet W_Q trained for 50-d GloVe: a clear message, never a broadcasting error."""
+    path = tmp_path / "three_d.txt"
+    path.write_text(WORDS, encoding="utf-8")
+    lab.goto("/?projections=learned")
+    choose_option(lab, "Word vectors", re.compile("upload", re.I))
+    uploader = lab.sidebar.locator("[data-testid='stFileUploader'] input[type='file']")
+    bs.wait_rerun(lab.page, lambda: uploader.set_input_files(str(path)))
+    bs.wait_until(lab.page, lambda: any("trained on GloVe 50-d" in a for a in bs.alert_texts(lab.page, "Error")),
+                  message="the dimension message")
+    assert not any("broadcast" in a for a in bs.alert_texts(lab.page))
+    assert not bs.exception_texts(lab.page)
+    lab.assert_clean()
