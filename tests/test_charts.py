@@ -1,0 +1,144 @@
+"""Chart-spec tests: every chart builds, validates against the Vega-Lite schema (to_dict()),
+and encodes the fields, tooltips and token order the pages rely on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui import charts
+
+WORDS = ["the", "cat", "saw", "the", "cat"]  # repeated words must keep their own rows
+
+
+def layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def data_of(chart) -> pd.DataFrame:
+    return chart.data
+
+
+def test_token_labels_are_unique_and_in_order():
+    labels = charts.token_labels(WORDS)
+    assert labels == ["01 the", "02 cat", "03 saw", "04 the", "05 cat"]
+    assert len(set(labels)) == len(labels)
+    assert charts.token_labels(["w"] * 100)[-1] == "100 w"
+
+
+def test_heatmap_spec():
+    m = np.arange(25, dtype=float).reshape(5, 5) / 24
+    chart = charts.heatmap(m, WORDS, title="weights", value_name="weight")
+    spec = chart.to_dict()  # validates against the schema
+    rect, text = layers(spec)
+    assert rect["mark"]["type"] == "rect" and text["mark"]["type"] == "text"
+    enc = rect["encoding"]
+    assert enc["x"]["field"] == "key" and enc["y"]["field"] == "query"
+    assert enc["x"]["sort"] == {"field": "key_pos", "op": "min"}  # sentence order, not alphabetical
+    assert enc["color"]["scale"]["domain"] == [0, 1]  # weights share one scale across heatmaps
+    assert [t["field"] for t in enc["tooltip"]] == ["query", "key", "value"]
+    df = data_of(chart)
+    assert len(df) == 25 and sorted(set(df["query"])) == charts.token_labels(WORDS)
+    # row-major, and each cell is the matrix entry
+    assert np.array_equal(df["value"].to_numpy().reshape(5, 5), m)
+    assert df.loc[(df["query"] == "04 the") & (df["key"] == "02 cat"), "value"].item() == m[3, 1]
+    assert spec["width"] == spec["height"]
+
+
+def test_heatmap_scores_are_diverging_and_big_ones_drop_the_numbers():
+    rng = np.random.default_rng(0)
+    spec = charts.heatmap(rng.normal(size=(3, 3)), ["a", "b", "c"], diverging=True).to_dict()
+    assert layers(spec)[0]["encoding"]["color"]["scale"]["domainMid"] == 0
+    big = charts.heatmap(np.eye(20), [f"w{i}" for i in range(20)]).to_dict()
+    assert len(layers(big)) == 1  # no numbers in 400 cells
+
+
+def test_attention_bars_spec():
+    w = np.array([0.1, 0.2, 0.3, 0.25, 0.15])
+    chart = charts.attention_bars(w, WORDS, title="row")
+    spec = chart.to_dict()
+    bars, text = layers(spec)
+    assert bars["mark"]["type"] == "bar" and text["mark"]["type"] == "text"
+    assert bars["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    assert bars["encoding"]["y"]["sort"] == {"field": "key_pos", "op": "min"}
+    df = data_of(chart)
+    assert df["weight"].sum() == pytest.approx(1.0) and list(df["text"]) == ["0.10", "0.20", "0.30", "0.25", "0.15"]
+
+
+def _points() -> pd.DataFrame:
+    return pd.DataFrame({
+        "label": ["01 I", "02 love", "03 apple", "01 I", "02 love", "03 apple"],
+        "sentence": ["1: I love apple"] * 3 + ["2: I love apple"] * 3,
+        "x0": [0.0, 1.0, 2.0, 0.0, 1.0, 2.0], "y0": [0.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+        "x1": [0.5, 1.0, 1.5, 0.2, 1.1, 2.5], "y1": [0.1, 1.5, 1.0, 0.0, 0.8, -1.0],
+        "target": [False, False, True, False, False, True],
+    })
+
+
+def test_pca_plot_spec():
+    chart = charts.pca_plot(_points(), title="map", variance=(0.6, 0.3))
+    spec = chart.to_dict()
+    marks = [layer["mark"]["type"] for layer in layers(spec)]
+    assert marks == ["rule", "point", "point", "text", "text", "text"]
+    rule = layers(spec)[0]["encoding"]
+    assert {rule["x"]["field"], rule["x2"]["field"], rule["y"]["field"], rule["y2"]["field"]} == {"x0", "x1", "y0",
+                                                                                                  "y1"}
+    assert [t["field"] for t in rule["tooltip"]] == ["word", "sentence", "moved"]
+    assert "PC1 keeps 60%" in spec["title"]["subtitle"]
+    df = data_of(chart)
+    # the arrow head points from embedding to output: angle clockwise from "up"
+    assert df.loc[1, "angle"] == pytest.approx(0.0) and df.loc[5, "angle"] == pytest.approx(
+        np.degrees(np.arctan2(0.5, -1.0)) % 360)
+    assert np.all(np.isfinite(df[["x0", "y0", "x1", "y1", "angle", "moved"]].to_numpy()))
+    assert list(df["word"]) == ["I", "love", "apple"] * 2
+
+
+def test_concept_and_neighbour_charts():
+    df = pd.DataFrame({"concept": ["tech", "fruit", "tech", "fruit"], "stage": ["before", "before", "after", "after"],
+                       "cosine": [0.4, 0.6, 0.5, 0.5]})
+    spec = charts.concept_bars(df).to_dict()
+    assert layers(spec)[0]["encoding"]["yOffset"]["field"] == "stage"
+    nb = charts.neighbour_bars([("a", 0.9), ("b", 0.8)], [("c", 0.95)])
+    nb.to_dict()
+    d = data_of(nb)
+    assert list(d["stage"]) == ["before", "before", "after"] and list(d["text"]) == ["a  0.90", "b  0.80", "c  0.95"]
+
+
+def test_token_strip_flags_unknown_and_target_and_wraps():
+    chart = charts.token_strip(["I", "love", "qzxv", "apple"], [True, True, False, True], target_index=3)
+    chart.to_dict()
+    df = data_of(chart)
+    assert list(df["status"]) == ["word", "word", "unknown", "target"]
+    assert list(df["text"]) == ["I", "love", "qzxv ?", "apple"]
+    long = charts.token_strip([f"word{i}" for i in range(30)], [True] * 30)
+    d = data_of(long)
+    assert d["row"].max() >= 3 and (d["col"] < 10).all()  # wrapped onto rows, never one 30-chip line
+    assert long.to_dict()["height"] == 44 * (d["row"].max() + 1)
+
+
+def test_line_chart_spec():
+    df = pd.DataFrame({"d_k": [1, 2, 4, 1, 2, 4], "v": [1, 2, 4, 1, 1, 1], "what": ["a"] * 3 + ["b"] * 3})
+    spec = charts.line_chart(df, "d_k", "v", colour="what", log_x=True, log_y=True).to_dict()
+    assert spec["mark"]["type"] == "line" and spec["encoding"]["x"]["scale"]["type"] == "log"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: charts.heatmap(np.eye(3), ["a", "b", "c"]),
+    lambda: charts.attention_bars(np.ones(3) / 3, ["a", "b", "c"]),
+    lambda: charts.pca_plot(_points(), variance=(0.5, 0.2)),
+    lambda: charts.token_strip(["a", "b"], [True, False]),
+    lambda: charts.neighbour_bars([("a", 0.5)], [("b", 0.6)]),
+])
+def test_fast_spec_equals_altair_to_dict(build):
+    """charts.spec() (cached template + rows) draws the same chart as Altair's own to_dict()."""
+    chart = build()
+    fast = charts.spec(chart)
+    full = chart.to_dict()
+    rows = full["datasets"][full["data"]["name"]]
+    assert fast["data"]["values"].to_dict("records") == rows
+    strip = {"data", "datasets", "autosize", "usermeta"}
+    assert {k: v for k, v in fast.items() if k not in strip} == {k: v for k, v in full.items() if k not in strip}
+    # the token strip stays SVG (its words are text); the others use canvas
+    assert ("usermeta" in fast) == ("status" not in chart.data.columns)
