@@ -216,3 +216,40 @@ def test_tech_fruit_share_moves_with_the_context(projections):
     assert _after_share(phones) > _after_share(juice)
     if projections == "learned":  # the tutorial's "~70% tech, 30% fruit", measured
         assert _after_share(phones) >= 0.6 and _after_share(juice) <= 0.3
+
+
+def _weights(at) -> np.ndarray:
+    heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
+    return heat.sort_values(["query_pos", "key_pos"])["value"].to_numpy()
+
+
+def test_unknown_word_policy_changes_what_the_unknown_word_does():
+    seen = {}
+    for label in ("zero vector", "random vector", "average word"):
+        at = new_app(s1="I love qzxv phones", s2="", oov=label)
+        no_exception(at)
+        assert at.sidebar.selectbox(key="oov").value == label
+        strip = [df for spec, df in charts(at) if "status" in df.columns][0]
+        assert list(strip["status"]) == ["word", "word", "unknown", "word"]
+        seen[label] = _weights(at)
+        assert np.all(np.isfinite(seen[label]))
+    zero = seen["zero vector"].reshape(4, 4)
+    assert np.allclose(zero[2], 0.25)  # a zero query scores 0 against every key: a uniform row
+    assert not np.allclose(seen["random vector"], seen["zero vector"])
+    assert not np.allclose(seen["average word"], seen["zero vector"])
+
+
+def test_projection_seed_and_d_k_change_the_weights():
+    a = _weights(new_app(projections="random", d_k="8", proj_seed="0"))
+    b = _weights(new_app(projections="random", d_k="8", proj_seed="1"))
+    c = _weights(new_app(projections="random", d_k="4", proj_seed="0"))
+    assert not np.allclose(a, b) and not np.allclose(a, c)
+    again = _weights(new_app(projections="random", d_k="8", proj_seed="0"))
+    assert np.array_equal(a, again)  # seeded: the same link shows the same numbers
+
+
+def test_random_embedding_seed_and_dimension():
+    a = _weights(new_app(embeddings="random vectors", dim="16", seed="1"))
+    b = _weights(new_app(embeddings="random vectors", dim="16", seed="2"))
+    assert not np.allclose(a, b)
+    assert np.array_equal(a, _weights(new_app(embeddings="random vectors", dim="16", seed="1")))

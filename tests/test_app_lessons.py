@@ -105,3 +105,10 @@ def test_learned_projections_work_across_pages(view):
 def test_learned_projections_need_glove():
     at = open_page("sentence_lab", projections="learned", embeddings="random vectors")
     assert any("trained on GloVe 50-d" in e for e in texts(at, "error"))
+
+
+@pytest.mark.parametrize("view, name", [("why_scale", "def measure_scaling"), ("why_projections", "def random"),
+                                        ("learned", "def loss_and_grad"), ("step_by_step", "def attention")])
+def test_lesson_pages_show_the_code_behind_their_numbers(view, name):
+    at = open_page(view)
+    assert name in code_blocks(at)

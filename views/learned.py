@@ -1,5 +1,7 @@
 """Learned projections: W_Q and W_K trained to find the word that decides an ambiguous word's sense."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -92,3 +94,10 @@ with st.expander("Every held-out sentence: prediction and attention to the cue")
     report = pd.DataFrame(ac.sentence_report(learned, glove))
     st.dataframe(report.round(3), hide_index=True, width="stretch")
 st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
+
+with st.expander("Show the code that trained them"):
+    from attention_core import training
+
+    st.code(inspect.getsource(training.forward), language="python")
+    st.code(inspect.getsource(training.loss_and_grad), language="python")
+    st.code(inspect.getsource(ac.train_projections), language="python")

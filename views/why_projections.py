@@ -1,5 +1,7 @@
 """Why projections? Without W_Q != W_K, similarity is symmetric: words pull each other like gravity."""
 
+import inspect
+
 import numpy as np
 import streamlit as st
 
@@ -76,3 +78,7 @@ for col, (name, tr) in zip(cols, variants.items()):
                                           colour=charts.OKABE_ITO[list(variants).index(name)]))
 st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
            "decides the sense of an ambiguous word (see Learned projections).")
+
+with st.expander("Show the code that made these numbers"):
+    st.code(inspect.getsource(ac.Projections.random), language="python")
+    st.code(inspect.getsource(ac.self_attention), language="python")

@@ -1,5 +1,7 @@
 """Why scale? Measure it: the variance of q . k grows like d_k, and softmax saturates unless we divide."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -93,3 +95,7 @@ st.markdown(
     + (f": at that T these weights equal the scaled attention weights (largest difference {gap:.1e})."
        if gap is not None else ".")
 )
+
+with st.expander("Show the code that made these numbers"):
+    st.code(inspect.getsource(ac.measure_scaling), language="python")
+    st.code(inspect.getsource(ac.resolve_scale), language="python")
