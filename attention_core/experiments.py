@@ -39,6 +39,9 @@ class ScalingMeasurement:
     n_tokens: int
 
 
+_CHUNK = 250  # query rows drawn at a time
+
+
 def _entropy(weights: np.ndarray) -> np.ndarray:
     """Row entropy -sum w log w, with 0 log 0 = 0 (no warning for exact zeros)."""
     logs = np.log(weights, out=np.zeros_like(weights), where=weights > 0)
@@ -57,9 +60,12 @@ def measure_scaling(d_ks: Sequence[int] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512
     rng = np.random.default_rng(seed)
     rows = {k: [] for k in ("var", "svar", "mu", "ms", "eu", "es")}
     for d_k in d_ks:
-        q = rng.standard_normal((n_rows, 1, d_k))  # (n_rows, 1, d_k)
-        k = rng.standard_normal((n_rows, n_tokens, d_k))  # (n_rows, n_tokens, d_k)
-        scores = np.einsum("rid,rjd->rj", q, k)  # (n_rows, n_tokens)
+        scores = np.empty((n_rows, n_tokens))  # (n_rows, n_tokens)
+        for start in range(0, n_rows, _CHUNK):  # in chunks: at d_k = 512 all keys at once would be 80 MB
+            r = min(_CHUNK, n_rows - start)
+            q = rng.standard_normal((r, 1, d_k))  # (rows, 1, d_k)
+            k = rng.standard_normal((r, n_tokens, d_k))  # (rows, n_tokens, d_k)
+            scores[start:start + r] = np.einsum("rid,rjd->rj", q, k)
         scaled = scores / np.sqrt(d_k)
         w_u, w_s = softmax(scores), softmax(scaled)
         rows["var"].append(scores.var())
