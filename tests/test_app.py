@@ -160,7 +160,8 @@ def test_random_embeddings_and_random_projections_render():
     assert chart_titled(at, "its row of weights")
     at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4", tab="Meaning")
     no_exception(at)
-    assert any("read in GloVe space" in v for v in texts(at, "info"))
+    assert any("need GloVe vectors" in v for v in texts(at, "info"))
+    assert "apple  = (" in "\n".join(c.value for c in at.code)
 
 
 def test_concept_axes_show_the_vector_itself():
@@ -253,3 +254,18 @@ def test_random_embedding_seed_and_dimension():
     b = _weights(new_app(embeddings="random vectors", dim="16", seed="2"))
     assert not np.allclose(a, b)
     assert np.array_equal(a, _weights(new_app(embeddings="random vectors", dim="16", seed="1")))
+
+
+def test_map_of_2d_vectors_uses_their_real_coordinates():
+    at = new_app(embeddings="tutorial 2-D", s1="love apple phones", s2="", scale="false", tab="Map")
+    no_exception(at)
+    (spec, df), = chart_titled(at, "its own 2-D space")
+    row = df[df["label"] == "02 apple"].iloc[0]
+    assert (row["x0"], row["y0"]) == (2.0, 2.0)  # the tutorial's Apple = (2, 2), not a PCA coordinate
+    assert abs(row["x1"] - 2.0) < 1e-3 and abs(row["y1"] - 2.0) < 1e-3  # 0.5 apple + 0.5 phones = (2, 2)
+
+
+def test_empty_sentence_2_is_optional():
+    at = new_app(s2="")
+    no_exception(at)
+    assert not at.warning and len(chart_titled(at, "its row of weights")) == 1

@@ -88,10 +88,10 @@ def test_why_projections_symmetry():
 def test_learned_page_reports_heldout_figures():
     at = open_page("learned")
     metrics = {m.label: m.value for m in at.metric}
-    acc = float(metrics["accuracy, learned W_Q, W_K"].rstrip("%")) / 100
+    acc = float(metrics["held-out accuracy"].rstrip("%")) / 100
     assert acc >= 0.85
-    cue = float(metrics["attention from the word to its cue, learned"])
-    base = float(metrics["with random W_Q, W_K (read-out trained alone)"].rstrip("%")) / 100
+    cue = float(metrics["cue attention"])
+    base = float(metrics["random W_Q, W_K"].rstrip("%")) / 100
     assert acc >= base and 0 < cue <= 1
 
 

@@ -135,20 +135,23 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
         "dark": (np.abs(values) > 0.6 * bound) if diverging else (values < 0.55),
     })
     n = max(n_r, n_c)
-    cell = int(np.clip(320 / max(n, 1), 20, 62))  # fits half a laptop screen beside the sidebar
+    cell = int(np.clip(300 / max(n, 1), 5, 62))  # the grid fits half a laptop screen beside the sidebar
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
-    return _filled(_heatmap_template(value_name, diverging, font), df, title=title,
+    label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
+    return _filled(_heatmap_template(value_name, diverging, font, label_size), df, title=title,
                    width=cell * n_c, height=cell * n_r)
 
 
 @functools.lru_cache(maxsize=64)
-def _heatmap_template(value_name: str, diverging: bool, font: int) -> alt.LayerChart:
+def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int) -> alt.LayerChart:
     if diverging:
         scale = alt.Scale(scheme="blueorange", domainMid=0)
     else:
         scale = alt.Scale(scheme="viridis", domain=[0, 1])
-    x = alt.X(**_by_position("key", "key (attended to)", labelAngle=-40, orient="top"))
-    y = alt.Y(**_by_position("query", "query (looking)"))
+    # every word keeps its label (no overlap thinning): a class must see which column is "bank"
+    labels = dict(labelOverlap=False, labelFontSize=label_size) if label_size else dict(labels=False)
+    x = alt.X(**_by_position("key", "key (attended to)", labelAngle=-60, orient="top", **labels))
+    y = alt.Y(**_by_position("query", "query (looking)", **labels))
     rects = alt.Chart().mark_rect().encode(
         x=x, y=y,
         color=alt.Color("value:Q", scale=scale, title=value_name,
@@ -184,7 +187,8 @@ def _bars_template(colour: str) -> alt.LayerChart:
     return alt.LayerChart(layer=[bars, text], config=CONFIG)
 
 
-def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float] = (0.0, 0.0)) -> alt.LayerChart:
+def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float] = (0.0, 0.0),
+             axes: tuple[str, str] = ("PC1", "PC2")) -> alt.LayerChart:
     """Every word before (hollow circle) and after (filled arrow head) attention, joined by a line.
 
     ``points`` columns: ``label`` (e.g. "03 apple"), ``sentence`` (e.g. "1: I love
@@ -198,22 +202,25 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     df["size"] = np.where(df["target"], 360, 120)
     df["word"] = df["label"].str.split(" ", n=1).str[1]
     sentences = tuple(dict.fromkeys(df["sentence"]))
-    subtitle = f"axes: PC1 keeps {variance[0]:.0%}, PC2 {variance[1]:.0%} of the variance"
-    return _filled(_pca_template(len(sentences)), df, height=460,
+    if axes == ("x", "y"):
+        subtitle = "the vectors' own two coordinates (no projection needed)"
+    else:
+        subtitle = f"axes: PC1 keeps {variance[0]:.0%}, PC2 {variance[1]:.0%} of the variance"
+    return _filled(_pca_template(len(sentences), axes), df, height=460,
                    title={"text": title or "every word, before and after attention", "subtitle": subtitle,
                           "subtitleFontSize": FONT_SIZE})
 
 
-@functools.lru_cache(maxsize=4)
-def _pca_template(n_sentences: int) -> alt.LayerChart:
+@functools.lru_cache(maxsize=8)
+def _pca_template(n_sentences: int, axes: tuple[str, str] = ("PC1", "PC2")) -> alt.LayerChart:
     colour = alt.Color("sentence:N", scale=alt.Scale(range=SENTENCE_COLOURS[:n_sentences]),
                        legend=alt.Legend(title=None, orient="bottom", symbolSize=220, direction="vertical"))
     tip = [alt.Tooltip("word:N"), alt.Tooltip("sentence:N"),
            alt.Tooltip("moved:Q", format=".3f", title="distance moved")]
     size = alt.Size("size:Q", legend=None, scale=None)
     lines = alt.Chart().mark_rule(strokeWidth=2, opacity=0.6).encode(
-        x=alt.X("x0:Q", title="PC1", scale=alt.Scale(zero=False)),
-        y=alt.Y("y0:Q", title="PC2", scale=alt.Scale(zero=False)), x2="x1:Q", y2="y1:Q",
+        x=alt.X("x0:Q", title=axes[0], scale=alt.Scale(zero=False)),
+        y=alt.Y("y0:Q", title=axes[1], scale=alt.Scale(zero=False)), x2="x1:Q", y2="y1:Q",
         color=colour, tooltip=tip)
     before = alt.Chart().mark_point(filled=False, strokeWidth=2, shape="circle").encode(
         x="x0:Q", y="y0:Q", color=colour, size=size, tooltip=tip)
@@ -230,7 +237,8 @@ def _pca_template(n_sentences: int) -> alt.LayerChart:
     return alt.LayerChart(layer=[lines, before, after, words, targets, starts], config=CONFIG)
 
 
-def concept_bars(df: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
+def concept_bars(df: pd.DataFrame, *, title: str = "",
+                 axis_title: str = "cosine with the concept word") -> alt.LayerChart:
     """Cosine of a word with each concept word, before (grey) vs after (blue) attention.
 
     ``df`` columns: ``concept``, ``stage`` ("before" / "after"), ``cosine``.
@@ -238,14 +246,14 @@ def concept_bars(df: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
     data = df.copy()
     concepts = list(dict.fromkeys(data["concept"]))
     data["concept_pos"] = data["concept"].map({c: i for i, c in enumerate(concepts)})
-    return _filled(_concept_template(), data, title=title, height=max(120, 44 * len(concepts)), width=300)
+    return _filled(_concept_template(axis_title), data, title=title, height=max(120, 44 * len(concepts)), width=300)
 
 
-@functools.lru_cache(maxsize=1)
-def _concept_template() -> alt.LayerChart:
+@functools.lru_cache(maxsize=4)
+def _concept_template(axis_title: str) -> alt.LayerChart:
     stages = ["before", "after"]
     y = alt.Y(**_by_position("concept", None))
-    x = alt.X("cosine:Q", title="cosine with the concept word", scale=alt.Scale(domain=[-0.2, 1]))
+    x = alt.X("cosine:Q", title=axis_title, scale=alt.Scale(domain=[-0.2, 1]))
     offset = alt.YOffset("stage:N", sort=stages)
     colour = alt.Color("stage:N", sort=stages, scale=alt.Scale(domain=stages, range=["#999999", "#0072B2"]),
                        legend=alt.Legend(title=None, orient="bottom"))
@@ -327,7 +335,7 @@ def _strip_template(text_limit: int) -> alt.LayerChart:
 
 def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, title: str = "",
                x_title: str | None = None, y_title: str | None = None, log_x: bool = False,
-               log_y: bool = False) -> alt.Chart:
+               log_y: bool = False, dashed: str | None = None) -> alt.Chart:
     """A line chart with points (loss curves, measurements against d_k)."""
     enc = dict(
         x=alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log", base=2) if log_x else alt.Undefined),
@@ -339,5 +347,7 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, t
         enc["color"] = alt.Color(f"{colour}:N", scale=alt.Scale(domain=cats, range=OKABE_ITO[: len(cats)]),
                                  legend=alt.Legend(title=None, orient="bottom"))
         enc["tooltip"] = enc["tooltip"] + [alt.Tooltip(f"{colour}:N")]
+        if dashed is not None:  # e.g. a theory line drawn on top of a measurement it coincides with
+            enc["strokeDash"] = alt.condition(f"datum['{colour}'] == '{dashed}'", alt.value([8, 6]), alt.value([1, 0]))
     return alt.Chart(df, title=title, config=CONFIG).mark_line(point=True, strokeWidth=3).encode(**enc).properties(
         height=300)

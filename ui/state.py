@@ -159,14 +159,14 @@ def render_sidebar() -> None:
     sb.selectbox("Unknown words get", list(OOV.values()), key="oov", bind="query-params", help=OOV_HELP)
 
     sb.header("Mechanism")
-    proj = _ID[sb.radio("Projections W_Q, W_K, W_V", list(PROJECTIONS.values()), captions=PROJECTION_CAPTIONS,
+    _ID[sb.radio("Projections W_Q, W_K, W_V", list(PROJECTIONS.values()), captions=PROJECTION_CAPTIONS,
                         key="projections", bind="query-params")]
-    if proj != "off":
-        c1, c2 = sb.columns(2)
-        c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params",
-                        help="columns of W_Q and W_K: the size of queries and keys")
-        c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
-                        bind="query-params", help="random start of W_Q, W_K (also of training)")
+    c1, c2 = sb.columns(2)  # always shown: Why projections? and Learned use them even when off here
+    c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params",
+                    help="columns of W_Q and W_K: the size of queries and keys (with projections off, "
+                         "d_k = d_model)")
+    c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
+                    bind="query-params", help="random start of W_Q, W_K (also the start of training)")
     sb.toggle("Scale scores by 1/√d_k", value=DEFAULTS.scale, key="scale", bind="query-params")
     if reset:
         sb.warning("Ignored invalid link setting(s): " + ", ".join(reset) + ". Using the defaults.")  # fixed names only
@@ -322,10 +322,14 @@ TOY_KEY = "toy_vectors"  # the Step by step page's edited 2-D vectors (word -> (
 
 def set_toy_vectors(vectors: dict[str, tuple[float, float]] | None) -> None:
     """Store edited toy vectors for every page of this session (None = the tutorial's)."""
-    if vectors:
+    if vectors and vectors != {w: tuple(v) for w, v in ac.TOY_VECTORS.items()}:
         st.session_state[TOY_KEY] = vectors
     else:
         st.session_state.pop(TOY_KEY, None)
+
+
+def toy_is_edited() -> bool:
+    return TOY_KEY in st.session_state
 
 
 # --- one sentence, analysed -----------------------------------------------------------

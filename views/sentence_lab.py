@@ -30,6 +30,8 @@ for note in getattr(source, "notes", ()):
 
 results: dict[str, state.Analysis] = {}
 for name, text in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)):
+    if name == "Sentence 2" and not text.strip():
+        continue  # optional: an empty sentence 2 simply means "one sentence"
     try:
         results[name] = state.analyse(text, settings, source)
     except ac.EmptyInputError as exc:
@@ -78,20 +80,30 @@ def map_tab() -> None:
         for i, label in enumerate(charts.token_labels(res.tokens.words)):
             rows.append({"label": label, "sentence": f"{s + 1}: {' '.join(res.tokens.words)}"[:60],
                          "target": i == res.target_index})
+    before, after = np.vstack(befores), np.vstack(afters)
+    pts = pd.DataFrame(rows)
+    if before.shape[1] == 2:  # 2-D vectors need no projection: draw the real coordinates
+        pts["x0"], pts["y0"], pts["x1"], pts["y1"] = before[:, 0], before[:, 1], after[:, 0], after[:, 1]
+        charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y")),
+                    width="stretch")
+        st.caption("Hollow circle = embedding, filled arrow head = output after attention, at their real "
+                   "coordinates.")
+        return
     try:
-        pca = ac.pca_2d(np.vstack(befores), np.vstack(afters))
+        pca = ac.pca_2d(before, after)
     except ac.AttentionLabError as exc:
         messages.info(str(exc))
         return
-    pts = pd.DataFrame(rows)
     pts["x0"], pts["y0"] = pca.before[:, 0], pca.before[:, 1]
     pts["x1"], pts["y1"] = pca.after[:, 0], pca.after[:, 1]
     charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio, title="PCA map (one basis for all)"),
                 width="stretch")
+    kept = pca.explained_variance_ratio.sum()
+    pc1, pc2 = (round(100 * v) for v in pca.explained_variance_ratio)  # the same rounding as the axes' title
     st.caption(
-        f"Hollow circle = embedding, filled arrow head = output after attention. One PCA basis for all "
-        f"points; the two axes keep {pca.explained_variance_ratio.sum():.0%} of the variance, so distances "
-        "in the picture are approximate."
+        "Hollow circle = embedding, filled arrow head = output after attention. One PCA basis for all points; "
+        f"together the two axes keep {pc1}% + {pc2}% of the variance"
+        + (", so distances in the picture are approximate." if kept < 0.999 else ": the picture is exact.")
     )
 
 
@@ -121,10 +133,17 @@ def meaning_tab() -> None:
                     "stage": ["before"] * source.dim + ["after"] * source.dim,
                     "cosine": np.concatenate([before, after]),
                 })
-                charts.show(charts.concept_bars(df, title="the vector's own axes"))
+                charts.show(charts.concept_bars(df, title="the vector's own axes", axis_title="value on the axis"))
+                st.caption("Before: the word's cosine with each concept word. After: the attention-weighted "
+                           "average of the words' values, which is no longer a cosine.")
             else:
-                messages.info("Nearest words and concept scores are read in GloVe space: pick GloVe vectors "
-                              "(with W_V square) to see them.")
+                shown = min(len(before), 8)
+                st.code(f"{res.tokens.words[i]}  = (" + ", ".join(f"{v:.5f}" for v in before[:shown])
+                        + (", ...)" if len(before) > shown else ")") + "\n"
+                        f"{res.tokens.words[i]}' = (" + ", ".join(f"{v:.5f}" for v in after[:shown])
+                        + (", ...)" if len(after) > shown else ")"), language=None)
+                messages.info("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
+                              "to read the meaning in words.")
 
 
 def concept_readout(before: np.ndarray, after: np.ndarray) -> None:

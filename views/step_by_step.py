@@ -20,19 +20,29 @@ text = settings.s2 if which == "Sentence 2" else settings.s1
 
 # 0. the tutorial's 2-D vectors can be edited here
 if settings.embeddings == "toy":
-    st.subheader("The 2-D vectors (edit any number, add a word)")
-    base = ac.toy_embeddings()
+    st.subheader("The 2-D vectors (edit any number, add or delete a word)")
+    current = state.toy_source()
+    table = pd.DataFrame({"word": current.words, "x": current.matrix[:, 0], "y": current.matrix[:, 1]})
+    # The editor is keyed by its starting table: once an edit is stored, the next run
+    # starts a fresh editor from the stored vectors, so edits survive page changes and
+    # are never applied twice.
+    key = "toy_editor_" + str(abs(hash(tuple(table.itertuples(index=False)))))
     edited = st.data_editor(
-        pd.DataFrame({"word": base.words, "x": base.matrix[:, 0], "y": base.matrix[:, 1]}),
-        num_rows="dynamic", key="toy_editor", hide_index=True,
+        table, num_rows="dynamic", key=key, hide_index=True,
         column_config={"word": st.column_config.TextColumn(required=True),
                        "x": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3),
                        "y": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3)},
     )
-    rows = edited.dropna()
-    vectors = {str(w).strip().lower(): (float(x), float(y)) for w, x, y in rows.itertuples(index=False)
+    vectors = {str(w).strip().lower(): (float(x), float(y)) for w, x, y in edited.dropna().itertuples(index=False)
                if str(w).strip()}
-    state.set_toy_vectors(None if vectors == {k: tuple(v) for k, v in ac.TOY_VECTORS.items()} else vectors)
+    if not vectors:
+        messages.warning("The table is empty: every word would be unknown. Add a word, or reset.")
+    elif vectors != {w: (float(x), float(y)) for w, (x, y) in zip(current.words, current.matrix)}:
+        state.set_toy_vectors(vectors)
+        st.rerun()
+    if st.button("Reset to the tutorial's vectors", disabled=not state.toy_is_edited()):
+        state.set_toy_vectors(None)
+        st.rerun()
 
 try:
     res = state.analyse(text, settings)

@@ -49,9 +49,9 @@ with c2:
         j = (i + 1) % len(words)
         st.code(f"score({words[i]}, {words[j]}) = {S[i, j]:.4f}\nscore({words[j]}, {words[i]}) = {S[j, i]:.4f}",
                 language=None)
-    st.markdown("Like gravity: if *apple* is pulled towards *phones*, *phones* is pulled towards *apple* by "
-                "exactly the same score. (The weights still differ a little, because each row is normalised "
-                "on its own by softmax.)")
+    st.markdown("Like gravity: if one word is pulled towards another, the other is pulled back by exactly the "
+                "same score (the tutorial's *Apple* and *phones*). The weights still differ a little, because "
+                "each row is normalised on its own by softmax.")
 
 st.header("2. W_Q ≠ W_K: direction matters")
 S_r = variants["random"].scores
@@ -62,7 +62,12 @@ with c1:
                                value_name="score", diverging=True))
 with c2:
     st.metric("largest |S − Sᵀ|", f"{asym_r:.3f}")
-    st.markdown("Now *apple* can look at *phones* without *phones* looking back as much: the query asks "
+    if len(words) >= 2:
+        i = target if target is not None else 0
+        j = (i + 1) % len(words)
+        st.code(f"score({words[i]}, {words[j]}) = {S_r[i, j]:.4f}\nscore({words[j]}, {words[i]}) = {S_r[j, i]:.4f}",
+                language=None)
+    st.markdown("Now a word can look at another without being looked at as much in return: the query asks "
                 "\"what am I looking for?\", the key answers \"what do I offer?\".")
 
 st.header("3. Off, random, learned: where the target looks")
@@ -75,7 +80,7 @@ cols = st.columns(len(variants))
 for col, (name, tr) in zip(cols, variants.items()):
     with col:
         charts.show(charts.attention_bars(tr.attention_weights[row], words, title=f"{name}: row of '{words[row]}'",
-                                          colour=charts.OKABE_ITO[list(variants).index(name)]))
+                                          colour=charts.OKABE_ITO[list(variants).index(name)], width=170))
 st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
            "decides the sense of an ambiguous word (see Learned projections).")
 

@@ -25,13 +25,13 @@ seed = st.number_input("Random seed of the measurement", 0, 1000, 0, key="scale_
 m = measured(int(seed))
 
 st.header("1. The scores' variance grows like d_k")
-var = pd.DataFrame({  # theory first, so the measured lines are drawn on top of it
+var = pd.DataFrame({  # theory last and dashed: drawn on top of the measurement it matches
     "d_k": np.concatenate([m.d_k, m.d_k, m.d_k]),
-    "variance": np.concatenate([m.d_k.astype(float), m.score_variance, m.scaled_variance]),
-    "what": ["theory: d_k"] * len(m.d_k) + ["measured Var(q · k)"] * len(m.d_k)
-    + ["measured Var(q · k / √d_k)"] * len(m.d_k),
+    "variance": np.concatenate([m.score_variance, m.scaled_variance, m.d_k.astype(float)]),
+    "what": ["measured Var(q · k)"] * len(m.d_k) + ["measured Var(q · k / √d_k)"] * len(m.d_k)
+    + ["theory: d_k"] * len(m.d_k),
 })
-charts.show(charts.line_chart(var, "d_k", "variance", colour="what", log_x=True, log_y=True,
+charts.show(charts.line_chart(var, "d_k", "variance", colour="what", log_x=True, log_y=True, dashed="theory: d_k",
                               title="variance of the scores (log-log)", x_title="d_k",
                               y_title="variance"), width="stretch")
 st.dataframe(pd.DataFrame({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
@@ -81,7 +81,8 @@ if res.target_index is not None:
 
 st.header("4. Scaling is a temperature")
 temperature = st.select_slider("Temperature T: weights = softmax(scores / T)",
-                               options=[0.25, 0.5, 1.0, 2.0, round(float(np.sqrt(d_k)), 3), 8.0, 16.0, 32.0],
+                               options=sorted({0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0,
+                                               round(float(np.sqrt(d_k)), 3)}),
                                value=round(float(np.sqrt(d_k)), 3), key="temperature")
 hot = ac.softmax(scores / temperature)
 row = res.target_index if res.target_index is not None else 0
