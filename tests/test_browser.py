@@ -562,3 +562,37 @@ def test_uploaded_vectors_of_another_dimension_with_learned_projections(lab, tmp
     assert not any("broadcast" in a for a in bs.alert_texts(lab.page))
     assert not bs.exception_texts(lab.page)
     lab.assert_clean()
+
+
+def _score_line(page, pair: str) -> str | None:
+    for block in page.locator("[data-testid='stCode']").all():
+        for line in block.inner_text().split("\n"):
+            if line.strip().startswith(f"score({pair})"):
+                return line.strip()
+    return None
+
+
+def test_edited_2d_vectors_survive_a_page_change(lab):
+    """Step by step's table of 2-D vectors: an edit reaches the numbers and is still there after the class
+    looks at another page and comes back (found by a review: the editor used to reset)."""
+    lab.goto("/step_by_step?embeddings=tutorial+2-D&s1=love+apple+phones&scale=false")
+    bs.wait_until(lab.page, lambda: _score_line(lab.page, "apple, phones") is not None, message="the walk-through")
+    assert _score_line(lab.page, "apple, phones") == "score(apple, phones) = (2 x 2) + (2 x 2) = 8"
+    grid = lab.page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    lab.page.wait_for_timeout(1000)  # the grid's canvas takes a moment to accept input
+    box = grid.bounding_box()
+    lab.page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + 35 + 17)  # row 1 (apple), column x
+    lab.page.wait_for_timeout(300)
+    lab.page.keyboard.type("3")
+    lab.page.wait_for_timeout(300)
+    bs.wait_rerun(lab.page, lambda: lab.page.keyboard.press("Enter"))
+    expected = "score(apple, phones) = (3 x 2) + (2 x 2) = 10"
+    bs.wait_until(lab.page, lambda: _score_line(lab.page, "apple, phones") == expected, message="the edited score")
+    for title in ("Sentence Lab", "Step by step"):  # in-app navigation keeps the session
+        link = lab.page.locator(bs.NAV_LINK_SELECTOR).filter(has_text=title).first
+        bs.wait_rerun(lab.page, link.click, expect_rerun=False)
+        bs.wait_idle(lab.page)
+    bs.wait_until(lab.page, lambda: _score_line(lab.page, "apple, phones") == expected,
+                  message="the edit after coming back")
+    lab.assert_clean()
