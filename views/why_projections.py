@@ -35,40 +35,31 @@ if settings.embeddings == "glove":
 else:
     learned_note = "Learned projections need GloVe 50-d vectors (they were trained on them)."
 
+def symmetry_section(S, title: str, metric_format: str, explanation: str) -> None:
+    """A score matrix, how far it is from symmetric, and one pair of scores both ways."""
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        charts.show(charts.heatmap(S, words, title=title, value_name="score", diverging=True))
+    with c2:
+        st.metric("largest |S − Sᵀ|", format(float(np.max(np.abs(S - S.T))), metric_format))
+        if len(words) >= 2:
+            i = target if target is not None else 0
+            j = (i + 1) % len(words)
+            st.code(f"score({words[i]}, {words[j]}) = {S[i, j]:.4f}\n"
+                    f"score({words[j]}, {words[i]}) = {S[j, i]:.4f}", language=None)
+        st.markdown(explanation)
+
+
 st.header("1. Projections off: the score matrix is symmetric")
-S = variants["off"].scores
-asym = float(np.max(np.abs(S - S.T)))
-c1, c2 = st.columns([3, 2])
-with c1:
-    charts.show(charts.heatmap(S, words, title="scores = X Xᵀ (projections off)", value_name="score",
-                               diverging=True))
-with c2:
-    st.metric("largest |S − Sᵀ|", f"{asym:.1e}")
-    if len(words) >= 2:
-        i = target if target is not None else 0
-        j = (i + 1) % len(words)
-        st.code(f"score({words[i]}, {words[j]}) = {S[i, j]:.4f}\nscore({words[j]}, {words[i]}) = {S[j, i]:.4f}",
-                language=None)
-    st.markdown("Like gravity: if one word is pulled towards another, the other is pulled back by exactly the "
-                "same score (the tutorial's *Apple* and *phones*). The weights still differ a little, because "
-                "each row is normalised on its own by softmax.")
+symmetry_section(variants["off"].scores, "scores = X Xᵀ (projections off)", ".1e",
+                 "Like gravity: if one word is pulled towards another, the other is pulled back by exactly the "
+                 "same score (the tutorial's *Apple* and *phones*). The weights still differ a little, because "
+                 "each row is normalised on its own by softmax.")
 
 st.header("2. W_Q ≠ W_K: direction matters")
-S_r = variants["random"].scores
-asym_r = float(np.max(np.abs(S_r - S_r.T)))
-c1, c2 = st.columns([3, 2])
-with c1:
-    charts.show(charts.heatmap(S_r, words, title=f"scores = (X W_Q)(X W_K)ᵀ, random, d_k = {d_k}",
-                               value_name="score", diverging=True))
-with c2:
-    st.metric("largest |S − Sᵀ|", f"{asym_r:.3f}")
-    if len(words) >= 2:
-        i = target if target is not None else 0
-        j = (i + 1) % len(words)
-        st.code(f"score({words[i]}, {words[j]}) = {S_r[i, j]:.4f}\nscore({words[j]}, {words[i]}) = {S_r[j, i]:.4f}",
-                language=None)
-    st.markdown("Now a word can look at another without being looked at as much in return: the query asks "
-                "\"what am I looking for?\", the key answers \"what do I offer?\".")
+symmetry_section(variants["random"].scores, f"scores = (X W_Q)(X W_K)ᵀ, random, d_k = {d_k}", ".3f",
+                 "Now a word can look at another without being looked at as much in return: the query asks "
+                 "\"what am I looking for?\", the key answers \"what do I offer?\".")
 
 st.header("3. Off, random, learned: where the target looks")
 if learned_note:
