@@ -72,8 +72,8 @@ def spec(chart: alt.TopLevelMixin) -> dict:
         for layer in template_spec.get("layer", []):  # data-free layers point at an "empty" dataset
             if layer.get("data") == {"name": "empty"}:
                 del layer["data"]
-        _SPECS[key] = template_spec
-    out = dict(_SPECS[key])
+        _SPECS[key] = (template, template_spec)
+    out = dict(_SPECS[key][1])
     out.pop("datasets", None)
     out["data"] = {"values": data}  # Streamlit sends DataFrames to the browser as Arrow
     out.update(props)
@@ -87,7 +87,10 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     return out
 
 
-_SPECS: dict[int, dict] = {}  # id(template) -> its Vega-Lite dict; templates live for the process
+# id(template) -> (template, its Vega-Lite dict). Holding the template keeps its id
+# from being reused by another object after an lru_cache eviction; the number of
+# distinct templates is small and bounded (their keys are a few sizes and names).
+_SPECS: dict[int, tuple[alt.TopLevelMixin, dict]] = {}
 
 
 def _filled(template: alt.LayerChart, data: pd.DataFrame, **props) -> alt.LayerChart:
