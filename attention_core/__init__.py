@@ -38,6 +38,7 @@ from .training import (
     TrainingConfig,
     TrainingResult,
     load_word_senses,
+    sense_pairs,
     sentence_report,
     train_projections,
 )
@@ -51,5 +52,5 @@ __all__ = [
     "concept_scores", "cosine_to", "load_glove", "nearest_words", "parse_vectors", "pca_2d",
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
-    "load_word_senses", "sentence_report", "train_projections",
+    "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
 ]

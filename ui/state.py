@@ -356,12 +356,11 @@ def analyse(text: str, settings: Settings, source=None) -> Analysis:
     source = embedding_source(settings) if source is None else source
     tokens, lookup = embed(text, settings, source)
     trace = ac.self_attention(lookup.vectors, projections_for(settings, source.dim), scale=settings.scale)
-    target = settings.target.lower()
-    idx = tokens.keys.index(target) if target in tokens.keys else None
-    return Analysis(tokens=tokens, known=lookup.known, trace=trace, target_index=idx)
+    return Analysis(tokens=tokens, known=lookup.known, trace=trace, target_index=target_index(tokens, settings))
 
 
 def target_index(tokens: ac.Tokens, settings: Settings) -> int | None:
+    """The first token equal to the target word (case-insensitive), or None."""
     target = settings.target.lower()
     return tokens.keys.index(target) if target in tokens.keys else None
 

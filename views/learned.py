@@ -17,11 +17,7 @@ st.caption("The tutorial says W_Q, W_K and W_V are learned. Here they really are
            "this project: is the ambiguous word in a sentence meant in one sense or the other?")
 
 examples = ac.load_word_senses()
-pairs = {}
-for ex in examples:
-    pairs.setdefault(ex.target, [])
-    if ex.sense not in pairs[ex.target]:
-        pairs[ex.target].append(ex.sense)
+pairs = ac.sense_pairs(examples)
 st.markdown(
     f"**The data**: {len(examples)} short sentences, each with one ambiguous word and the one word that decides "
     "its sense (the cue). " + "; ".join(f"*{t}*: {a} or {b}" for t, (a, b) in pairs.items()) + ". "
