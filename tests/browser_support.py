@@ -39,7 +39,10 @@ CHROMIUM_ARGS = [
 ]
 REQUIRE_ENV = "ATTENTION_LAB_REQUIRE_BROWSER"
 
+FIRST_SIDEBAR_LABEL = "Sentence 1"  # the shared sidebar's first widget, on every page
 IDLE_SELECTOR = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# Streamlit 1.67 wraps every element in <Suspense fallback={<div data-testid="stSkeleton">}>
+LAZY_PLACEHOLDER_SELECTOR = "[data-testid='stSkeleton']"
 EXCEPTION_SELECTOR = "[data-testid='stException']"
 # Streamlit 1.67 renders st.vega_lite_chart as <div data-testid="stVegaLiteChart" class="... vega-embed">
 # holding Vega's <svg class="marks"> by default, or a <canvas class="marks"> when the spec asks for the
@@ -188,6 +191,8 @@ def wait_idle(page, timeout: float = 30_000, settle_ms: int = 300) -> None:
     page.wait_for_selector(IDLE_SELECTOR, state="attached", timeout=timeout)
     page.wait_for_timeout(settle_ms)
     page.wait_for_selector(IDLE_SELECTOR, state="attached", timeout=timeout)
+    # Each element's component code loads lazily; until it has, a placeholder stands in its place.
+    page.wait_for_function(f"() => !document.querySelector({LAZY_PLACEHOLDER_SELECTOR!r})", timeout=timeout)
 
 
 def is_local_url(url: str) -> bool:
@@ -406,6 +411,11 @@ class LabPage:
         """Open ``path_and_query`` (e.g. "/", "/?s1=hello", "/step_by_step") and wait for the run to finish."""
         self.page.goto(self.server.url + path_and_query, wait_until="domcontentloaded", timeout=timeout)
         wait_idle(self.page, timeout=timeout)
+        # The run can be over ("notRunning") while the frontend still waits for the code of a widget
+        # (Streamlit loads widget components lazily: on a fresh load of Step by step the sidebar's text
+        # and number inputs appeared ~100 ms after the run ended, and CI caught that gap). Every page
+        # has the shared sidebar, so its first widget, "Sentence 1", being visible means "drawn".
+        self.sidebar.get_by_label(FIRST_SIDEBAR_LABEL, exact=True).wait_for(state="visible", timeout=timeout)
 
     @property
     def sidebar(self):

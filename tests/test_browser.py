@@ -25,7 +25,7 @@ from tests import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
-S1 = "Sentence 1"
+S1 = bs.FIRST_SIDEBAR_LABEL  # "Sentence 1"
 S2_WORD = "juice"  # the default sentence 2 is "I love apple juice": its charts carry this word
 CHART_TIMEOUT = 20_000
 
