@@ -209,6 +209,17 @@ class Projections:
     def d_v(self) -> int:
         return self.W_V.shape[1]
 
+    @property
+    def values_in_word_space(self) -> bool:
+        """True when W_V is the identity, so values (and outputs) are word vectors.
+
+        Only then may an output be compared with embeddings (nearest GloVe words,
+        concept scores, one PCA map with X). A random square W_V has the right
+        shape but mixes the axes, so the shape alone does not decide it.
+        """
+        d_model, d_v = self.W_V.shape
+        return d_model == d_v and bool(np.array_equal(self.W_V, np.eye(d_model)))
+
     @classmethod
     def identity(cls, d_model: int) -> Projections:
         """Projections off: queries = keys = values = X (the tutorial's first version)."""

@@ -164,6 +164,31 @@ def test_random_embeddings_and_random_projections_render():
     assert "apple  = (" in "\n".join(c.value for c in at.code)
 
 
+def test_random_w_v_keeps_the_weights_and_moves_outputs_out_of_word_space():
+    """'random, W_V too' (the paper's W_V [d_model x d_k]): same W_Q, W_K as 'random', so the same weights;
+    the map compares values with outputs and the Meaning tab says why it shows no GloVe words."""
+    plain = new_app(projections="random", d_k="8")
+    paper = new_app(projections="random, W_V too", d_k="8")
+    no_exception(paper)
+    assert np.array_equal(weights_row(plain, 0), weights_row(paper, 0))
+    (spec, df), = chart_titled(new_app(projections="random, W_V too", d_k="8", tab="Map"), "PCA map")
+    assert np.all(np.isfinite(df[["x0", "y0", "x1", "y1"]].to_numpy()))
+    at = new_app(projections="random, W_V too", d_k="8", tab="Map")
+    assert any("value vector" in c.value for c in at.caption)
+    assert any("[50 x 8]" in v for v in texts(at, "info"))
+    at = new_app(projections="random, W_V too", d_k="8", tab="Meaning")
+    no_exception(at)
+    assert not [df for spec, df in charts(at) if "rank" in df.columns], "no GloVe neighbours of a value-space vector"
+    assert any("not a word vector" in v for v in texts(at, "info"))
+    code = "\n".join(c.value for c in at.code)
+    assert "Apple @ W_V  = (" in code and "apple @ W_V  = (" in code  # value and output, both d_v = 8 wide
+    assert all(line.count(",") == 7 and "..." not in line for line in code.splitlines())
+    step = new_app(projections="random, W_V too", d_k="8")
+    step.switch_page("views/step_by_step.py").run()
+    no_exception(step)
+    assert any("W_V [50 x 8]" in e.label for e in step.expander)
+
+
 def test_concept_axes_show_the_vector_itself():
     at = new_app(embeddings="GloVe concept axes", concepts="tech, fruit", tab="Meaning")
     no_exception(at)

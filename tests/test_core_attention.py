@@ -414,6 +414,10 @@ def test_projections_shapes_and_identity():
     assert P2.d_v == 3
     assert_equal(P2.W_Q, P.W_Q)  # same seed, same W_Q
     assert not np.array_equal(Projections.random(6, 3, seed=3).W_Q, P.W_Q)
+    # values stay word vectors only with W_V = I; a random square W_V has the shape but not the space
+    assert P.values_in_word_space and Projections.identity(6).values_in_word_space
+    assert not P2.values_in_word_space
+    assert not Projections.random(6, 3, d_v=6, seed=2).values_in_word_space
     # entries ~ N(0, 1/d_model): a loose check on the spread of many draws
     big = Projections.random(400, 50, seed=0)
     assert 0.9 / 20 < big.W_Q.std() < 1.1 / 20

@@ -39,11 +39,13 @@ EMBEDDING_HELP = (
 PROJECTIONS = {
     "off": "off",
     "random": "random",
+    "random_v": "random, W_V too",
     "learned": "learned",
 }
 PROJECTION_CAPTIONS = [
     "Q = K = V = X, the tutorial's first version",
-    "seeded random W_Q, W_K; W_V = I",
+    "seeded random W_Q, W_K; W_V = I, so outputs stay word vectors",
+    "as in the paper: W_V random too [d_model x d_k]; outputs leave word space",
     "W_Q, W_K trained to find the word that decides a sense",
 ]
 OOV = {
@@ -163,10 +165,10 @@ def render_sidebar() -> None:
                         key="projections", bind="query-params")]
     c1, c2 = sb.columns(2)  # always shown: Why projections? and Learned use them even when off here
     c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params",
-                    help="columns of W_Q and W_K: the size of queries and keys (with projections off, "
-                         "d_k = d_model)")
+                    help="columns of W_Q and W_K: the size of queries and keys (and of values with "
+                         "'random, W_V too'; with projections off, d_k = d_model)")
     c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
-                    bind="query-params", help="random start of W_Q, W_K (also the start of training)")
+                    bind="query-params", help="random start of W_Q, W_K, W_V (also the start of training)")
     sb.toggle("Scale scores by 1/√d_k", value=DEFAULTS.scale, key="scale", bind="query-params")
     if reset:
         sb.warning("Ignored invalid link setting(s): " + ", ".join(reset) + ". Using the defaults.")  # fixed names only
@@ -257,16 +259,22 @@ def _default_toy() -> ac.VectorTable:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _random_projections(d_model: int, d_k: int, seed: int) -> ac.Projections:
-    return ac.Projections.random(d_model, d_k, seed=seed)
+def _random_projections(d_model: int, d_k: int, seed: int, d_v: int | None = None) -> ac.Projections:
+    return ac.Projections.random(d_model, d_k, d_v=d_v, seed=seed)
 
 
 def projections_for(settings: Settings, d_model: int) -> ac.Projections | None:
-    """None (= identity) when projections are off."""
+    """None (= identity) when projections are off.
+
+    "random" and "random, W_V too" draw the same W_Q, W_K from the same seed, so
+    they give the same attention weights: only where the outputs live differs.
+    """
     if settings.projections == "off":
         return None
     if settings.projections == "random":
         return _random_projections(d_model, settings.d_k, settings.proj_seed)
+    if settings.projections == "random_v":
+        return _random_projections(d_model, settings.d_k, settings.proj_seed, settings.d_k)
     return learned_projections(settings, d_model)
 
 

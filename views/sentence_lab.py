@@ -72,21 +72,26 @@ def attention_tab() -> None:
 def map_tab() -> None:
     """One PCA map for every word of every sentence, before and after."""
     rows, befores, afters = [], [], []
+    word_space = all(res.trace.projections.values_in_word_space for res in results.values())
     for s, res in enumerate(results.values()):
         tr = res.trace
-        same_space = tr.values.shape[1] == tr.X.shape[1]
-        befores.append(tr.X if same_space else tr.values)
+        befores.append(tr.X if word_space else tr.values)  # outputs are averages of values: compare like with like
         afters.append(tr.contextual_embeddings)
         for i, label in enumerate(charts.token_labels(res.tokens.words)):
             rows.append({"label": label, "sentence": f"{s + 1}: {' '.join(res.tokens.words)}"[:60],
                          "target": i == res.target_index})
     before, after = np.vstack(befores), np.vstack(afters)
     pts = pd.DataFrame(rows)
+    start = "embedding" if word_space else "value vector (X W_V)"
+    if not word_space:
+        d_model, d_v = next(iter(results.values())).trace.projections.W_V.shape
+        messages.info(f"W_V is random [{d_model} x {d_v}], so outputs are not word vectors: the map compares "
+                      "each word's value vector with its output, both in the value space.")
     if before.shape[1] == 2:  # 2-D vectors need no projection: draw the real coordinates
         pts["x0"], pts["y0"], pts["x1"], pts["y1"] = before[:, 0], before[:, 1], after[:, 0], after[:, 1]
         charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y")),
                     width="stretch")
-        st.caption("Hollow circle = embedding, filled arrow head = output after attention, at their real "
+        st.caption(f"Hollow circle = {start}, filled arrow head = output after attention, at their real "
                    "coordinates.")
         return
     try:
@@ -101,7 +106,7 @@ def map_tab() -> None:
     kept = pca.explained_variance_ratio.sum()
     pc1, pc2 = (round(100 * v) for v in pca.explained_variance_ratio)  # the same rounding as the axes' title
     st.caption(
-        "Hollow circle = embedding, filled arrow head = output after attention. One PCA basis for all points; "
+        f"Hollow circle = {start}, filled arrow head = output after attention. One PCA basis for all points; "
         f"together the two axes keep {pc1}% + {pc2}% of the variance"
         + (", so distances in the picture are approximate." if kept < 0.999 else ": the picture is exact.")
     )
@@ -117,17 +122,18 @@ def meaning_tab() -> None:
     cols = st.columns(len(targets), gap="large")
     for col, (name, res) in zip(cols, targets.items()):
         i, tr = res.target_index, res.trace
-        before, after = tr.X[i], tr.contextual_embeddings[i]
-        same_space = tr.values.shape[1] == tr.X.shape[1]
+        word_space = tr.projections.values_in_word_space
+        before = tr.X[i] if word_space else tr.values[i]  # like with like: outputs are averages of values
+        after = tr.contextual_embeddings[i]
         with col:
             st.markdown(f"**{name}**")
-            if settings.embeddings == "glove" and same_space:
+            if settings.embeddings == "glove" and word_space:
                 key = res.tokens.keys[i]
                 near_b = state.neighbours(tuple(before), (key,))
                 near_a = state.neighbours(tuple(after), (key,))
                 charts.show(charts.neighbour_bars(near_b, near_a, title="nearest GloVe words (cosine)"))
                 concept_readout(before, after)
-            elif settings.embeddings == "concepts" and same_space:
+            elif settings.embeddings == "concepts" and word_space:
                 df = pd.DataFrame({
                     "concept": list(source.concepts) * 2,
                     "stage": ["before"] * source.dim + ["after"] * source.dim,
@@ -137,13 +143,21 @@ def meaning_tab() -> None:
                 st.caption("Before: the word's cosine with each concept word. After: the attention-weighted "
                            "average of the words' values, which is no longer a cosine.")
             else:
-                shown = min(len(before), 8)
-                st.code(f"{res.tokens.words[i]}  = (" + ", ".join(f"{v:.5f}" for v in before[:shown])
+                shown, word = min(len(before), 8), res.tokens.words[i]
+                first = f"{word}  = (" if word_space else f"{word} @ W_V  = ("
+                second = f"{word}' = (" if word_space else f"{word}'       = ("
+                st.code(first + ", ".join(f"{v:.5f}" for v in before[:shown])
                         + (", ...)" if len(before) > shown else ")") + "\n"
-                        f"{res.tokens.words[i]}' = (" + ", ".join(f"{v:.5f}" for v in after[:shown])
+                        + second + ", ".join(f"{v:.5f}" for v in after[:shown])
                         + (", ...)" if len(after) > shown else ")"), language=None)
-                messages.info("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
-                              "to read the meaning in words.")
+                if word_space:
+                    messages.info("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
+                                  "to read the meaning in words.")
+                else:
+                    messages.info(f"With W_V random [{tr.X.shape[1]} x {tr.values.shape[1]}] the output is a mix "
+                                  "of value vectors, not a word vector, so it has no nearest words or concept "
+                                  "scores. Pick projections 'random' (W_V = I) or 'learned' to read its "
+                                  "meaning in words.")
 
 
 def concept_readout(before: np.ndarray, after: np.ndarray) -> None:
