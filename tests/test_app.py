@@ -131,7 +131,10 @@ def test_invalid_url_settings_fall_back_to_defaults(query):
     assert at.sidebar.selectbox(key="embeddings").value == "GloVe 50-d"
     if "d_k" in query:
         assert at.sidebar.number_input(key="d_k").value == 16
-    assert any("Ignored invalid link setting" in w for w in texts(at.sidebar, "warning"))
+    said = [w for w in texts(at.main, "warning") if "This link had setting(s) that make no sense" in w]
+    invalid = [key for key in query if key != "projections"]  # ("random" is a valid projections value)
+    assert len(said) == 1 and all(key in said[0] for key in invalid)  # on the page itself, naming each one
+    assert "projections" not in said[0]
 
 
 def test_url_opens_the_same_view():
@@ -294,3 +297,28 @@ def test_empty_sentence_2_is_optional():
     at = new_app(s2="")
     no_exception(at)
     assert not at.warning and len(chart_titled(at, "its row of weights")) == 1
+
+
+def test_d_k_with_projections_off_says_where_it_applies():
+    off = new_app()
+    assert any("Projections off" in c.value and "d_k = d_model" in c.value for c in off.sidebar.caption)
+    assert not any("Projections off" in c.value for c in new_app(projections="random").sidebar.caption)
+
+
+def test_learned_projections_on_other_vectors_say_so_once():
+    at = new_app(embeddings="random vectors", projections="learned")
+    no_exception(at)
+    errors = texts(at, "error")
+    assert len(errors) == 1 and "trained on GloVe 50-d" in errors[0]
+
+
+def test_meaning_tab_suggests_the_targets_own_senses_and_the_learned_projections():
+    at = new_app(s1="I sat on the bank of the river", s2="I put money in the bank", target="bank", tab="Meaning")
+    no_exception(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "money and river" in captions and "'learned'" in captions
+    fitted = new_app(s1="the bank of the river", target="bank", concepts="money, river", projections="learned",
+                     tab="Meaning")
+    no_exception(fitted)
+    captions = " ".join(c.value for c in fitted.caption)
+    assert "money and river" not in captions and "'learned'" not in captions

@@ -83,6 +83,15 @@ def test_why_projections_symmetry():
     metrics = [m.value for m in at.metric]
     assert float(metrics[0]) == 0.0  # projections off: S == S.T exactly
     assert float(metrics[1]) > 0.1  # random W_Q != W_K
+    # a sentence whose X Xᵀ is off by rounding (3.6e-15) still reads "0", with the rounding explained
+    at = open_page("why_projections", s1="The bank of the river")
+    assert at.metric[0].value == "0"
+    assert any("rounding" in c.value for c in at.caption)
+
+
+def test_step_by_step_offers_sentence_2_only_when_there_is_one():
+    assert open_page("step_by_step").segmented_control(key="sbs_sentence").options == ["Sentence 1", "Sentence 2"]
+    assert open_page("step_by_step", s2="").segmented_control(key="sbs_sentence").options == ["Sentence 1"]
 
 
 def test_learned_page_reports_heldout_figures():

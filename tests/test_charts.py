@@ -122,6 +122,13 @@ def test_line_chart_spec():
     spec = charts.line_chart(df, "d_k", "v", colour="what", log_x=True, log_y=True).to_dict()
     assert spec["mark"]["type"] == "line" and spec["encoding"]["x"]["scale"]["type"] == "log"
     assert spec["encoding"]["color"]["scale"]["domain"] == ["a", "b"]
+    theory = charts.line_chart(df, "d_k", "v", colour="what", dashed="b").to_dict()
+    measured, dashed = theory["layer"]  # the theory line is drawn last, over the measurement
+    assert measured["mark"]["type"] == dashed["mark"]["type"] == "line"
+    assert dashed["mark"]["strokeDash"] == [8, 6] and dashed["mark"]["strokeWidth"] < measured["mark"]["strokeWidth"]
+    assert "point" not in dashed["mark"] and measured["mark"]["point"] is True
+    assert measured["encoding"]["color"]["scale"]["range"] == [charts.OKABE_ITO[0], charts.INK]
+    assert "!" in str(measured["transform"]) and "!" not in str(dashed["transform"])
 
 
 @pytest.mark.parametrize("build", [

@@ -30,10 +30,13 @@ SENTENCE_COLOURS = OKABE_ITO[:2]
 FONT_SIZE = 15
 TITLE_SIZE = 18
 
+INK = "#262730"  # near-black text: Streamlit's default chart grey (#808495) is 3.7:1 on white, too faint to project
 CONFIG = alt.Config(
-    axis=alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=220),
-    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=500),
-    title=alt.TitleConfig(fontSize=TITLE_SIZE, anchor="start"),
+    axis=alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=220,
+                        labelColor=INK, titleColor=INK),
+    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=500,
+                            labelColor=INK, titleColor=INK),
+    title=alt.TitleConfig(fontSize=TITLE_SIZE, anchor="start", color=INK, subtitleColor=INK),
     view=alt.ViewConfig(strokeWidth=0),
 )
 
@@ -347,10 +350,20 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, t
     )
     if colour:
         cats = list(dict.fromkeys(df[colour]))
-        enc["color"] = alt.Color(f"{colour}:N", scale=alt.Scale(domain=cats, range=OKABE_ITO[: len(cats)]),
-                                 legend=alt.Legend(title=None, orient="bottom"))
+        measured = [c for c in cats if c != dashed]
+        palette = dict(zip(measured, OKABE_ITO))
+        palette.update({dashed: INK} if dashed in cats else {})
+        enc["color"] = alt.Color(f"{colour}:N", scale=alt.Scale(domain=cats, range=[palette[c] for c in cats]),
+                                 legend=alt.Legend(title=None, orient="bottom", symbolType="stroke",
+                                                   symbolStrokeWidth=4, symbolSize=400))
         enc["tooltip"] = enc["tooltip"] + [alt.Tooltip(f"{colour}:N")]
-        if dashed is not None:  # e.g. a theory line drawn on top of a measurement it coincides with
-            enc["strokeDash"] = alt.condition(f"datum['{colour}'] == '{dashed}'", alt.value([8, 6]), alt.value([1, 0]))
-    return alt.Chart(df, title=title, config=CONFIG).mark_line(point=True, strokeWidth=3).encode(**enc).properties(
-        height=300)
+    if not colour or dashed is None:
+        return alt.Chart(df, title=title, config=CONFIG).mark_line(point=True, strokeWidth=3).encode(
+            **enc).properties(height=300)
+    base = alt.Chart()
+    # A theory line that a measurement follows closely: thin, dashed, black and drawn last, so the
+    # measured line underneath stays visible.
+    is_theory = alt.datum[colour] == dashed
+    lines = base.mark_line(point=True, strokeWidth=4).encode(**enc).transform_filter(~is_theory)
+    theory = base.mark_line(strokeWidth=2, strokeDash=[8, 6]).encode(**enc).transform_filter(is_theory)
+    return alt.LayerChart(df, layer=[lines, theory], title=title, config=CONFIG).properties(height=300)

@@ -152,7 +152,8 @@ def render_sidebar() -> None:
     if emb == "random":
         c1, c2 = sb.columns(2)
         c1.number_input("Dimension", *LIMITS["dim"], value=DEFAULTS.dim, key="dim", bind="query-params")
-        c2.number_input("Seed", *LIMITS["seed"], value=DEFAULTS.seed, key="seed", bind="query-params")
+        c2.number_input("Vector seed", *LIMITS["seed"], value=DEFAULTS.seed, key="seed", bind="query-params",
+                        help="which random vectors: the same seed always gives every word the same vector")
     if emb == "toy":
         sb.caption("2-D vectors for: " + ", ".join(ac.TOY_VECTORS) + ". Try: love apple phones.")
     if emb == "upload":
@@ -167,11 +168,15 @@ def render_sidebar() -> None:
     c1.number_input("d_k", *LIMITS["d_k"], value=DEFAULTS.d_k, key="d_k", bind="query-params",
                     help="columns of W_Q and W_K: the size of queries and keys (and of values with "
                          "'random, W_V too'; with projections off, d_k = d_model)")
-    c2.number_input("Seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
+    c2.number_input("Projection seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
                     bind="query-params", help="random start of W_Q, W_K, W_V (also the start of training)")
+    if _ID.get(st.session_state.get("projections"), DEFAULTS.projections) == "off":
+        sb.caption("Projections off: Q = K = V = X, so here d_k = d_model (50 for GloVe). d_k and the seed above "
+                   "still set Why projections? and Learned projections.")
     sb.toggle("Scale scores by 1/√d_k", value=DEFAULTS.scale, key="scale", bind="query-params")
-    if reset:
-        sb.warning("Ignored invalid link setting(s): " + ", ".join(reset) + ". Using the defaults.")  # fixed names only
+    if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
+        st.warning("This link had setting(s) that make no sense: " + ", ".join(reset) + ". Using the defaults "
+                   "for them.", icon=":material/link_off:")
 
 
 _ID = {label: key for table in (EMBEDDINGS, PROJECTIONS, OOV) for key, label in table.items()}
@@ -243,7 +248,9 @@ def embedding_source(settings: Settings):
         return toy_source()
     upload = st.session_state.get("upload_file")
     if upload is None:
-        raise ac.VectorFileError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors).")
+        raise ac.VectorFileError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors). "
+                                 "An uploaded file stays in the browser that uploaded it: a shared link cannot "
+                                 "carry it.")
     return _uploaded_source(upload.getvalue(), upload.name)
 
 
@@ -286,6 +293,12 @@ def learned_projections(settings: Settings, d_model: int) -> ac.Projections:
             "or set projections to off or random."
         )
     return trained(settings.d_k, settings.proj_seed).projections
+
+
+@st.cache_resource
+def sense_pairs() -> dict[str, tuple[str, str]]:
+    """The word-sense data's ambiguous words and their two senses (apple -> technology, fruit)."""
+    return ac.sense_pairs(ac.load_word_senses())
 
 
 class _TrainingStore:

@@ -28,7 +28,10 @@ def show_matrix(title: str, matrix: np.ndarray, rows: Sequence[str], cols: Seque
     if note:
         where.caption(note)
     where.dataframe(matrix_frame(matrix, rows, cols, decimals), width="stretch",
-                    height=min(3 + 35 * (n + 1), 420))
+                    height=min(4 + ROW_PX * (n + 1), 456))
+
+
+ROW_PX = 38  # a data-grid row at the theme's 17 px base font (35 px, the grid's default, cut the last row)
 
 
 def dot_line(a: np.ndarray, b: np.ndarray, name: str) -> str:

@@ -22,6 +22,7 @@ st.caption(
 # 1. the embeddings and one analysis per sentence
 try:
     source = state.embedding_source(settings)
+    state.projections_for(settings, source.dim)  # checked once: a problem here is the same for both sentences
 except ac.AttentionLabError as exc:
     messages.error(str(exc))
     st.stop()
@@ -49,6 +50,10 @@ def attention_tab() -> None:
         help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
              "raw scores = Q Kᵀ",
     ) or "weights"
+    if settings.embeddings == "concepts":
+        st.caption(f"Concept axes give every word only {len(source.concepts)} numbers, its cosines with the "
+                   "concept words, so words look alike to each other and attention is spread almost evenly: "
+                   "compare with GloVe 50-d.")
     columns = st.columns(len(results), gap="large")
     for number, (col, (name, res)) in enumerate(zip(columns, results.items())):
         tr, words = res.trace, res.tokens.words
@@ -158,6 +163,21 @@ def meaning_tab() -> None:
                                   "of value vectors, not a word vector, so it has no nearest words or concept "
                                   "scores. Pick projections 'random' (W_V = I) or 'learned' to read its "
                                   "meaning in words.")
+    meaning_hints()
+
+
+def meaning_hints() -> None:
+    """What to try next: the learned projections, and concept words that fit the target."""
+    if settings.embeddings == "glove" and settings.projections == "off":
+        st.caption("With projections off a word mostly looks at words like itself, so it moves only a little. "
+                   "Set Projections to 'learned' in the sidebar to see it look harder at the word that decides "
+                   "its sense.")
+    senses = state.sense_pairs()
+    target = settings.target.lower()
+    if target in senses and tuple(settings.concepts[:2]) != senses[target]:
+        a, b = senses[target]  # (target equals one of the data's own words here, so it is safe to show)
+        st.caption(f"The two senses of '{target}' in this app's data are {a} and {b}: try the concept words "
+                   f"'{a}, {b}' in the sidebar.")
 
 
 def concept_readout(before: np.ndarray, after: np.ndarray) -> None:

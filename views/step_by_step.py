@@ -15,7 +15,8 @@ st.title("Step by step")
 st.caption("One sentence through self-attention, one matrix at a time, in the order of the formula "
            "softmax(Q Kᵀ / √d_k) V. Every number below is computed live from the sidebar's settings.")
 
-which = st.segmented_control("Sentence", ["Sentence 1", "Sentence 2"], default="Sentence 1", key="sbs_sentence")
+sentences = ["Sentence 1", "Sentence 2"] if settings.s2.strip() else ["Sentence 1"]  # an empty sentence 2 is "none"
+which = st.segmented_control("Sentence", sentences, default="Sentence 1", key="sbs_sentence")
 text = settings.s2 if which == "Sentence 2" else settings.s1
 
 # 0. the tutorial's 2-D vectors can be edited here
@@ -40,6 +41,8 @@ if settings.embeddings == "toy":
     elif vectors != {w: (float(x), float(y)) for w, (x, y) in zip(current.words, current.matrix)}:
         state.set_toy_vectors(vectors)
         st.rerun()
+    st.caption("Edits last for this browser session and reach every page, but a shared link carries the "
+               "tutorial's vectors, not your edits.")
     if st.button("Reset to the tutorial's vectors", disabled=not state.toy_is_edited()):
         state.set_toy_vectors(None)
         st.rerun()
@@ -86,7 +89,7 @@ weights = pd.DataFrame(np.round(tr.attention_weights, 6), index=lab, columns=lab
 weights["row sum"] = tr.attention_weights.sum(axis=1).round(12)
 st.markdown(f"**6. attention_weights = softmax of each row** &nbsp; `[{n} x {n}]`")
 st.caption("every row is a probability distribution: non-negative, sums to 1")
-st.dataframe(weights, width="stretch", height=min(3 + 35 * (n + 1), 420))
+st.dataframe(weights, width="stretch", height=min(4 + tables.ROW_PX * (n + 1), 456))
 charts.show(charts.heatmap(tr.attention_weights, words, title="attention_weights", value_name="weight"))
 tables.show_matrix("7. contextual_embeddings = attention_weights @ values", tr.contextual_embeddings, lab,
                    [f"v{j}" for j in range(d_v)], note="each row: a weighted average of the value rows")
@@ -104,7 +107,7 @@ lines.append("softmax -> [" + ", ".join(f"{v:.7f}" for v in tr.attention_weights
 lines.append(f"{w}' = " + " + ".join(f"{a:.5f} x V({words[j]})" for j, a in enumerate(tr.attention_weights[row])))
 out = tr.contextual_embeddings[row]
 lines.append("    = [" + ", ".join(f"{v:.4f}" for v in out[:8]) + (", ...]" if len(out) > 8 else "]"))
-st.code("\n".join(lines), language=None)
+st.code("\n".join(lines), language=None, wrap_lines=True)
 
 # the tutorial's own example, exactly
 st.header("The tutorial's worked example, exactly")
@@ -132,8 +135,9 @@ st.caption("The tutorial computes these without the 1/√d_k factor: turn scalin
 
 st.header("How much work is this?")
 st.markdown(
-    f"Every word's row is independent, so all rows can be computed at the same time (in parallel), "
-    f"but the work is not O(1): the scores alone take n_tokens² x d_k = {n}² x {d_k} = **{n * n * d_k:,}** "
+    f"Every word's row is independent, so all rows can be computed at the same time (in parallel): that is "
+    "what the tutorial's \"O(1)\" means, one step instead of one step per word. The work is not O(1): "
+    f"the scores alone take n_tokens² x d_k = {n}² x {d_k} = **{n * n * d_k:,}** "
     f"multiply-adds, and the weighted sums n_tokens² x d_v = **{n * n * d_v:,}** more. Doubling the sentence "
     "quadruples the work: self-attention is O(n²)."
 )

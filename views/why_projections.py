@@ -41,7 +41,14 @@ def symmetry_section(S, title: str, metric_format: str, explanation: str) -> Non
     with c1:
         charts.show(charts.heatmap(S, words, title=title, value_name="score", diverging=True))
     with c2:
-        st.metric("largest |S − Sᵀ|", format(float(np.max(np.abs(S - S.T))), metric_format))
+        gap = float(np.max(np.abs(S - S.T)))
+        if gap <= 1e-12 * max(float(np.max(np.abs(S))), 1e-300):  # float64 sums in another order differ by ~1e-16
+            st.metric("largest |S − Sᵀ|", "0", help="exactly symmetric in exact arithmetic")
+            if gap > 0:
+                st.caption(f"The computer's value is {gap:.1e}: rounding in the last of ~16 digits, because "
+                           "x·y and y·x add the same products in a different order.")
+        else:
+            st.metric("largest |S − Sᵀ|", format(gap, metric_format))
         if len(words) >= 2:
             i = target if target is not None else 0
             j = (i + 1) % len(words)
