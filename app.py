@@ -17,4 +17,5 @@ PAGES = [
 
 page = st.navigation(PAGES)
 state.render_sidebar()
+state.keep_page_controls()
 page.run()

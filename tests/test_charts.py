@@ -80,7 +80,7 @@ def test_pca_plot_spec():
     chart = charts.pca_plot(_points(), title="map", variance=(0.6, 0.3))
     spec = chart.to_dict()
     marks = [layer["mark"]["type"] for layer in layers(spec)]
-    assert marks == ["rule", "point", "point", "text", "text", "text"]
+    assert marks == ["rule", "point", "point", "text", "text", "text", "point"]  # last: the invisible frame
     rule = layers(spec)[0]["encoding"]
     assert {rule["x"]["field"], rule["x2"]["field"], rule["y"]["field"], rule["y2"]["field"]} == {"x0", "x1", "y0",
                                                                                                   "y1"}
@@ -91,7 +91,28 @@ def test_pca_plot_spec():
     assert df.loc[1, "angle"] == pytest.approx(0.0) and df.loc[5, "angle"] == pytest.approx(
         np.degrees(np.arctan2(0.5, -1.0)) % 360)
     assert np.all(np.isfinite(df[["x0", "y0", "x1", "y1", "angle", "moved"]].to_numpy()))
-    assert list(df["word"]) == ["I", "love", "apple"] * 2
+    words, frame = df[~df["frame"]], df[df["frame"]]
+    assert list(words["word"]) == ["I", "love", "apple"] * 2
+    # one scale for both axes: the frame is a square around every point, with a margin
+    (fx0, fx1), (fy0, fy1) = sorted(frame["x0"]), sorted(frame["y0"])
+    assert fx1 - fx0 == pytest.approx(fy1 - fy0)
+    for a, b in (("x0", "x1"), ("y0", "y1")):
+        lo, hi = (fx0, fx1) if a == "x0" else (fy0, fy1)
+        inner = words[[a, b]].to_numpy()
+        assert lo < inner.min() and inner.max() < hi
+    assert spec["width"] == spec["height"]
+
+
+def test_pca_plot_words_on_one_spot_share_a_label():
+    """The tutorial's apple and phones are both (2, 2): one label 'apple, phones', not two printed over each other."""
+    pts = pd.DataFrame({"label": ["01 love", "02 apple", "03 phones"], "sentence": ["1: love apple phones"] * 3,
+                        "x0": [-4.0, 2.0, 2.0], "y0": [3.0, 2.0, 2.0], "x1": [-4.0, 2.0, 2.0], "y1": [3.0, 2.0, 2.0],
+                        "target": [False, True, False]})
+    df = data_of(charts.pca_plot(pts, axes=("x", "y")))
+    words = df[~df["frame"]]
+    assert list(words["tag"]) == ["love", "apple, phones", ""]  # the target carries the shared label
+    pts["target"] = [False, False, True]
+    assert list(data_of(charts.pca_plot(pts, axes=("x", "y"))).loc[:2, "tag"]) == ["love", "", "phones, apple"]
 
 
 def test_concept_and_neighbour_charts():

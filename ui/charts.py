@@ -200,6 +200,12 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     ``points`` columns: ``label`` (e.g. "03 apple"), ``sentence`` (e.g. "1: I love
     Apple phones"), ``x0, y0`` (embedding), ``x1, y1`` (output), ``target`` (bool).
     The axes are PC1/PC2 of one basis fitted on everything shown.
+
+    The chart is square with one scale for both axes, so distances and angles
+    look as they are (the tutorial's 2-D pictures, PCA's distances). Two invisible
+    ``frame`` rows fix that square around every point with a margin. Words whose
+    outputs land on the same spot (within 2 % of the frame) share one label,
+    "apple, phones", instead of printing over each other.
     """
     df = points.copy()
     dx, dy = df["x1"] - df["x0"], df["y1"] - df["y0"]
@@ -207,14 +213,45 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     df["moved"] = np.hypot(dx, dy)
     df["size"] = np.where(df["target"], 360, 120)
     df["word"] = df["label"].str.split(" ", n=1).str[1]
+    df["frame"] = False
+    xs, ys = np.concatenate([df["x0"], df["x1"]]), np.concatenate([df["y0"], df["y1"]])
+    centre = np.array([xs.min() + xs.max(), ys.min() + ys.max()]) / 2
+    half = max(np.ptp(xs), np.ptp(ys), 1e-9) / 2 * 1.15  # 15 % margin: labels and arrow heads stay inside
+    df["tag"] = _shared_labels(df, cell=2 * half * 0.02)
     sentences = tuple(dict.fromkeys(df["sentence"]))
+    corners = pd.DataFrame({"x0": centre[0] + [-half, half], "y0": centre[1] + [-half, half], "frame": True})
+    corners[["x1", "y1"]] = corners[["x0", "y0"]].to_numpy()
+    df = pd.concat([df, corners], ignore_index=True)
+    df[["label", "sentence", "word", "tag"]] = df[["label", "sentence", "word", "tag"]].fillna("")
+    df[["angle", "moved", "size"]] = df[["angle", "moved", "size"]].fillna(0.0)
+    df["target"] = df["target"].fillna(False).astype(bool)
     if axes == ("x", "y"):
         subtitle = "the vectors' own two coordinates (no projection needed)"
     else:
         subtitle = f"axes: PC1 keeps {variance[0]:.0%}, PC2 {variance[1]:.0%} of the variance"
-    return _filled(_pca_template(len(sentences), axes), df, height=460,
+    return _filled(_pca_template(len(sentences), axes), df, width=MAP_SIZE, height=MAP_SIZE,
                    title={"text": title or "every word, before and after attention", "subtitle": subtitle,
                           "subtitleFontSize": FONT_SIZE})
+
+
+MAP_SIZE = 560  # px, square: fits beside a laptop's sidebar and under a projector's title
+
+
+def _shared_labels(df: pd.DataFrame, cell: float) -> list[str]:
+    """One label per spot: the words whose outputs fall in the same small cell, joined; '' for the rest."""
+    spots = list(zip(np.floor(df["x1"] / cell).astype(int), np.floor(df["y1"] / cell).astype(int)))
+    first: dict[tuple[int, int], int] = {}
+    words: dict[tuple[int, int], list[str]] = {}
+    for i, (spot, word, is_target) in enumerate(zip(spots, df["word"], df["target"])):
+        if spot not in first or (is_target and not df["target"].iloc[first[spot]]):
+            first[spot] = i  # the target, if any, carries the spot's label (in bold)
+        if word not in words.setdefault(spot, []):
+            words[spot].append(word)
+    tags = [""] * len(df)
+    for spot, i in first.items():
+        target_word = df["word"].iloc[i]
+        tags[i] = ", ".join([target_word] + [w for w in words[spot] if w != target_word])
+    return tags
 
 
 @functools.lru_cache(maxsize=8)
@@ -224,23 +261,25 @@ def _pca_template(n_sentences: int, axes: tuple[str, str] = ("PC1", "PC2")) -> a
     tip = [alt.Tooltip("word:N"), alt.Tooltip("sentence:N"),
            alt.Tooltip("moved:Q", format=".3f", title="distance moved")]
     size = alt.Size("size:Q", legend=None, scale=None)
-    lines = alt.Chart().mark_rule(strokeWidth=2, opacity=0.6).encode(
-        x=alt.X("x0:Q", title=axes[0], scale=alt.Scale(zero=False)),
-        y=alt.Y("y0:Q", title=axes[1], scale=alt.Scale(zero=False)), x2="x1:Q", y2="y1:Q",
+    words_only = "!datum.frame"
+    lines = alt.Chart().transform_filter(words_only).mark_rule(strokeWidth=2, opacity=0.6).encode(
+        x=alt.X("x0:Q", title=axes[0], scale=alt.Scale(zero=False, nice=False)),
+        y=alt.Y("y0:Q", title=axes[1], scale=alt.Scale(zero=False, nice=False)), x2="x1:Q", y2="y1:Q",
         color=colour, tooltip=tip)
-    before = alt.Chart().mark_point(filled=False, strokeWidth=2, shape="circle").encode(
+    before = alt.Chart().transform_filter(words_only).mark_point(filled=False, strokeWidth=2, shape="circle").encode(
         x="x0:Q", y="y0:Q", color=colour, size=size, tooltip=tip)
-    after = alt.Chart().mark_point(filled=True, opacity=1, shape="triangle-up").encode(
+    after = alt.Chart().transform_filter(words_only).mark_point(filled=True, opacity=1, shape="triangle-up").encode(
         x="x1:Q", y="y1:Q", color=colour, size=size, angle=alt.Angle("angle:Q", scale=None), tooltip=tip)
-    words = alt.Chart().transform_filter("!datum.target").mark_text(
-        align="left", dx=9, dy=-9, fontSize=FONT_SIZE).encode(x="x1:Q", y="y1:Q", text="word:N", color=colour)
-    targets = alt.Chart().transform_filter("datum.target").mark_text(
+    words = alt.Chart().transform_filter("!datum.frame && !datum.target && datum.tag != ''").mark_text(
+        align="left", dx=9, dy=-9, fontSize=FONT_SIZE).encode(x="x1:Q", y="y1:Q", text="tag:N", color=colour)
+    targets = alt.Chart().transform_filter("datum.target && datum.tag != ''").mark_text(
         align="left", dx=11, dy=-11, fontSize=FONT_SIZE + 3, fontWeight="bold").encode(
-        x="x1:Q", y="y1:Q", text="word:N", color=colour)
+        x="x1:Q", y="y1:Q", text="tag:N", color=colour)
     starts = alt.Chart().transform_filter("datum.target").mark_text(
         align="right", dx=-10, dy=10, fontSize=FONT_SIZE - 1, fontStyle="italic").encode(
         x="x0:Q", y="y0:Q", text=alt.value("before"), color=colour)
-    return alt.LayerChart(layer=[lines, before, after, words, targets, starts], config=CONFIG)
+    frame = alt.Chart().transform_filter("datum.frame").mark_point(opacity=0).encode(x="x0:Q", y="y0:Q")
+    return alt.LayerChart(layer=[lines, before, after, words, targets, starts, frame], config=CONFIG)
 
 
 def concept_bars(df: pd.DataFrame, *, title: str = "",

@@ -135,6 +135,26 @@ def sanitize_query_params() -> list[str]:
     return reset
 
 
+# --- page controls that outlive their page ------------------------------------------
+
+# A page's own controls (not in the sidebar): key -> starting value. Streamlit forgets a
+# widget's value at the end of a run in which the widget was not drawn, i.e. as soon
+# as the user opens another page. Keeping a plain copy in session state, refreshed on
+# every run, brings the value back when the user returns. The widgets are then built
+# without a default of their own (the value is already in session state).
+PAGE_CONTROLS = {
+    "matrix_view": "weights",  # Sentence Lab: what the heatmaps show
+    "sbs_sentence": "Sentence 1",  # Step by step: which sentence
+    "scale_seed": 0,  # Why scale?: seed of the measurement
+}
+
+
+def keep_page_controls() -> None:
+    """Called by app.py on every run, before the page."""
+    for key, start in PAGE_CONTROLS.items():
+        st.session_state[key] = st.session_state.get(key, start)
+
+
 # --- the sidebar ----------------------------------------------------------------
 
 def render_sidebar() -> None:

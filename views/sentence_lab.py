@@ -46,7 +46,7 @@ if not results:
 def attention_tab() -> None:
     """Per sentence: the words, the heatmap, and where the target looks."""
     view = st.segmented_control(
-        "Heatmap shows", ["weights", "scaled scores", "raw scores"], default="weights", key="matrix_view",
+        "Heatmap shows", ["weights", "scaled scores", "raw scores"], key="matrix_view",  # kept across pages
         help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
              "raw scores = Q Kᵀ",
     ) or "weights"
@@ -94,8 +94,7 @@ def map_tab() -> None:
                       "each word's value vector with its output, both in the value space.")
     if before.shape[1] == 2:  # 2-D vectors need no projection: draw the real coordinates
         pts["x0"], pts["y0"], pts["x1"], pts["y1"] = before[:, 0], before[:, 1], after[:, 0], after[:, 1]
-        charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y")),
-                    width="stretch")
+        charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y")))
         st.caption(f"Hollow circle = {start}, filled arrow head = output after attention, at their real "
                    "coordinates.")
         return
@@ -106,8 +105,7 @@ def map_tab() -> None:
         return
     pts["x0"], pts["y0"] = pca.before[:, 0], pca.before[:, 1]
     pts["x1"], pts["y1"] = pca.after[:, 0], pca.after[:, 1]
-    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio, title="PCA map (one basis for all)"),
-                width="stretch")
+    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio, title="PCA map (one basis for all)"))
     kept = pca.explained_variance_ratio.sum()
     pc1, pc2 = (round(100 * v) for v in pca.explained_variance_ratio)  # the same rounding as the axes' title
     st.caption(

@@ -16,7 +16,9 @@ st.caption("One sentence through self-attention, one matrix at a time, in the or
            "softmax(Q Kᵀ / √d_k) V. Every number below is computed live from the sidebar's settings.")
 
 sentences = ["Sentence 1", "Sentence 2"] if settings.s2.strip() else ["Sentence 1"]  # an empty sentence 2 is "none"
-which = st.segmented_control("Sentence", sentences, default="Sentence 1", key="sbs_sentence")
+if st.session_state.get("sbs_sentence") not in sentences:  # sentence 2 was emptied since it was picked
+    st.session_state["sbs_sentence"] = "Sentence 1"
+which = st.segmented_control("Sentence", sentences, key="sbs_sentence")  # kept across pages (state.PAGE_CONTROLS)
 text = settings.s2 if which == "Sentence 2" else settings.s1
 
 # 0. the tutorial's 2-D vectors can be edited here
