@@ -5,7 +5,11 @@ The rule, pinned by tests:
 * the text is Unicode-normalised to NFC first, so "café" typed with a composed
   "é" and "cafe" + a combining accent become the same token;
 * a token is a run of letters, digits or underscores (plus combining marks),
-  optionally joined by an apostrophe ("don't", "apple's");
+  optionally joined by an apostrophe ("O'Brien"), or an abbreviation of single
+  letters with dots ("U.S.", "a.m.");
+* clitics are split off the way GloVe's own text was tokenized, so that each
+  part has a vector: "Apple's" -> "Apple" + "'s", "don't" -> "do" + "n't",
+  "I'm" -> "I" + "'m" (also 're, 've, 'll, 'd; typographic ’ too, looked up as ');
 * everything else (punctuation, symbols, emoji, whitespace) separates tokens and
   is dropped, so "!!! ???" has no words at all;
 * ``Tokens.words`` keep the spelling as typed (for display); ``Tokens.keys`` are
@@ -28,7 +32,14 @@ MAX_TOKENS = 64  # a heatmap of 64 x 64 cells is about the most a screen can sho
 MAX_WORD_CHARS = 40  # longer "words" (a pasted hash, a row of a's) are cut: no label can show them
 MAX_CHARS = 200_000  # text beyond this is not scanned (a bound on work for pasted novels)
 
-_TOKEN = re.compile(r"[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*")
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*")
+_CLITIC = re.compile(r"(?i)(.+?)(n['\u2019]t|['\u2019](?:s|m|re|ve|ll|d))$")
+
+
+def _split_clitic(word: str) -> tuple[str, ...]:
+    """'Apple's' -> ('Apple', "'s"); "don't" -> ('do', "n't"); 'O'Brien' -> ('O'Brien',)."""
+    m = _CLITIC.fullmatch(word)
+    return (m.group(1), m.group(2)) if m else (word,)
 
 
 @dataclass(frozen=True)
@@ -70,16 +81,20 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> Tokens:
     truncated = len(text) > MAX_CHARS
     text = unicodedata.normalize("NFC", text[:MAX_CHARS])
     words: list[str] = []
+    full = False
     for match in _TOKEN.finditer(text):  # lazy: stops scanning at the cap
-        if len(words) == max_tokens:
-            truncated = True
+        for word in _split_clitic(match.group()):
+            if len(words) == max_tokens:
+                truncated = full = True
+                break
+            if len(word) > MAX_WORD_CHARS:
+                word, truncated = word[:MAX_WORD_CHARS], True
+            words.append(word)
+        if full:
             break
-        word = match.group()
-        if len(word) > MAX_WORD_CHARS:
-            word, truncated = word[:MAX_WORD_CHARS], True
-        words.append(word)
     if not words:
         raise EmptyInputError(
             "Enter at least one word: letters or digits (punctuation on its own is ignored)."
         )
-    return Tokens(words=tuple(words), keys=tuple(w.lower() for w in words), truncated=truncated)
+    return Tokens(words=tuple(words), keys=tuple(w.lower().replace("\u2019", "'") for w in words),
+                  truncated=truncated)

@@ -53,11 +53,31 @@ def test_words_keep_spelling_keys_are_lowercase():
     assert len(t) == 4
 
 
-def test_apostrophes_join_punctuation_splits():
-    t = tokenize("Don't stop: it's apple's, e-mail")
-    assert t.words == ("Don't", "stop", "it's", "apple's", "e", "mail")
-    # typographic apostrophe is kept too
-    assert tokenize("don\u2019t").words == ("don\u2019t",)
+def test_clitics_split_as_in_glove_punctuation_splits():
+    t = tokenize("Don't stop: it's Apple's, e-mail")
+    assert t.words == ("Do", "n't", "stop", "it", "'s", "Apple", "'s", "e", "mail")
+    assert t.keys == ("do", "n't", "stop", "it", "'s", "apple", "'s", "e", "mail")
+    assert tokenize("I'm sure they're, we've, you'll, he'd").words == (
+        "I", "'m", "sure", "they", "'re", "we", "'ve", "you", "'ll", "he", "'d")
+    assert tokenize("can't won't").keys == ("ca", "n't", "wo", "n't")  # GloVe's own pieces
+    # a name keeps its apostrophe; an abbreviation keeps its dots
+    assert tokenize("O'Brien lives in the U.S. since 9 a.m.").keys == (
+        "o'brien", "lives", "in", "the", "u.s.", "since", "9", "a.m.")
+    # the typographic apostrophe: shown as typed, looked up as '
+    t = tokenize("Apple\u2019s don\u2019t")
+    assert t.words == ("Apple", "\u2019s", "do", "n\u2019t") and t.keys == ("apple", "'s", "do", "n't")
+
+
+def test_every_piece_of_a_typical_sentence_is_in_glove(glove):
+    """What students type naturally ('Apple's', "don't", 'U.S.') finds a vector for every piece."""
+    keys = tokenize("I don't think Apple's phones are sold in the U.S. at 9 a.m.").keys
+    assert all(k in glove for k in keys), [k for k in keys if k not in glove]
+
+
+def test_split_clitics_count_towards_the_cap():
+    t = tokenize("it's it's", max_tokens=3)
+    assert t.words == ("it", "'s", "it") and t.truncated
+    assert not tokenize("it's", max_tokens=2).truncated
 
 
 def test_hello_is_one_token():
