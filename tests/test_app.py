@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import pytest
 
+import attention_core as ac
 from tests.apptest_support import VIEWS, chart_titled, charts, new_app, no_exception, raw_texts, texts
+from ui import tables
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +235,24 @@ def test_map_tab_shows_every_word_before_and_after():
 
 
 def test_csv_export_has_weights_and_outputs(lab):
-    assert lab.get("download_button"), "the page offers a CSV download"
+    """Both sentences share one header (positions, not words, name the columns); nothing is blank."""
+    assert len(lab.get("download_button")) == 2, "weights and outputs are offered"
+    glove = ac.load_glove()
+    traces = {}
+    for name, text in (("Sentence 1", "I love Apple phones"), ("Sentence 2", "I love apple juice")):
+        tokens = ac.tokenize(text)
+        traces[name] = (tokens.words, ac.self_attention(glove.lookup(tokens.keys).vectors))
+    w_csv, o_csv = tables.export_csv(traces)
+    assert w_csv.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read it as UTF-8
+    w = pd.read_csv(io.BytesIO(w_csv), encoding="utf-8-sig")
+    o = pd.read_csv(io.BytesIO(o_csv), encoding="utf-8-sig")
+    assert list(w.columns) == ["sentence", "query_pos", "query", "key_pos", "key", "weight"]
+    assert len(w) == 16 + 16 and not w.isna().any().any()  # 4 x 4 per sentence, no blank cells
+    assert np.allclose(w.groupby(["sentence", "query_pos"])["weight"].sum(), 1.0)
+    row = w[(w["sentence"] == "Sentence 1") & (w["query"] == "Apple") & (w["key"] == "phones")]
+    assert row["weight"].item() == pytest.approx(traces["Sentence 1"][1].attention_weights[2, 3])
+    assert list(o.columns[:3]) == ["sentence", "pos", "word"] and o.shape == (8, 3 + 50)
+    assert not o.isna().any().any()
 
 
 def _after_share(line: str) -> float:

@@ -50,3 +50,27 @@ def _num(x: float) -> str:
 
 def labels(words: Sequence[str]) -> list[str]:
     return token_labels(words)
+
+
+def export_csv(sentences: dict[str, tuple[Sequence[str], object]]) -> tuple[bytes, bytes]:
+    """The weights (long: one row per sentence, query, key) and the outputs (one row per word) as CSV.
+
+    ``sentences``: name -> (words, AttentionTrace). Positions, not words, name the
+    columns, so two sentences share one header; UTF-8 with a BOM so spreadsheet
+    programs read accents and apostrophes right.
+    """
+    weights, outputs = [], []
+    for name, (words, trace) in sentences.items():
+        n = len(words)
+        q, k = np.divmod(np.arange(n * n), n)
+        weights.append(pd.DataFrame({
+            "sentence": name, "query_pos": q + 1, "query": [words[i] for i in q],
+            "key_pos": k + 1, "key": [words[j] for j in k], "weight": trace.attention_weights.ravel(),
+        }))
+        out = trace.contextual_embeddings
+        outputs.append(pd.concat([
+            pd.DataFrame({"sentence": name, "pos": np.arange(1, n + 1), "word": list(words)}),
+            pd.DataFrame(out, columns=[f"out_{j}" for j in range(out.shape[1])]),
+        ], axis=1))
+    return (pd.concat(weights).to_csv(index=False).encode("utf-8-sig"),
+            pd.concat(outputs).to_csv(index=False).encode("utf-8-sig"))

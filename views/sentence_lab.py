@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, state
+from ui import charts, messages, state, tables
 
 settings = state.current_settings()
 
@@ -212,12 +212,10 @@ with tab_meaning:
     if tab_meaning.open:
         meaning_tab()
 
-# export
-frames = []
-for name, res in results.items():
-    labels = charts.token_labels(res.tokens.words)
-    w = pd.DataFrame(res.trace.attention_weights, columns=[f"weight→{c}" for c in labels])
-    o = pd.DataFrame(res.trace.contextual_embeddings, columns=[f"out_{j}" for j in range(res.trace.values.shape[1])])
-    frames.append(pd.concat([pd.DataFrame({"sentence": name, "token": labels}), w, o], axis=1))
-st.download_button("Download weights and outputs (CSV)", pd.concat(frames).to_csv(index=False).encode(),
-                   file_name="attention_lab.csv", mime="text/csv", icon=":material/download:")
+# export: positional columns, so both sentences share one header whatever their words
+weights_csv, outputs_csv = tables.export_csv({name: (res.tokens.words, res.trace) for name, res in results.items()})
+c1, c2, _ = st.columns([1, 1, 2])
+c1.download_button("Weights (CSV)", weights_csv, file_name="attention_weights.csv", mime="text/csv",
+                   icon=":material/download:", help="one row per (sentence, query word, key word)")
+c2.download_button("Outputs (CSV)", outputs_csv, file_name="contextual_embeddings.csv", mime="text/csv",
+                   icon=":material/download:", help="one row per (sentence, word): its contextual embedding")
