@@ -10,6 +10,7 @@ import pytest
 
 import attention_core as ac
 from tests.apptest_support import VIEWS, chart_titled, charts, new_app, no_exception, raw_texts, texts
+from ui import charts as charts_module
 from ui import tables
 
 
@@ -369,3 +370,15 @@ def test_page_controls_survive_a_visit_to_another_page():
     at.switch_page("views/step_by_step.py").run()
     no_exception(at)
     assert at.segmented_control(key="sbs_sentence").value == "Sentence 1"
+
+
+def test_sentence_2_keeps_its_colour_and_number_when_sentence_1_is_empty():
+    at = new_app(s1="")
+    no_exception(at)
+    (spec, _), = chart_titled(at, "its row of weights")
+    assert charts_module.SENTENCE_COLOURS[1] in str(spec)  # orange, as on every tab
+    (spec, df), = chart_titled(new_app(s1="", tab="Map"), "PCA map")
+    assert set(df.loc[~df["frame"], "sentence"]) == {"2: I love apple juice"}
+    meaning = new_app(s1="", tab="Meaning")
+    assert all(charts_module.SENTENCE_COLOURS[1] in str(spec) or charts_module.TINTS[charts_module.SENTENCE_COLOURS[1]]
+               in str(spec) for spec, _ in charts(meaning))

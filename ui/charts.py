@@ -194,12 +194,13 @@ def _bars_template(colour: str) -> alt.LayerChart:
 
 
 def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float] = (0.0, 0.0),
-             axes: tuple[str, str] = ("PC1", "PC2")) -> alt.LayerChart:
+             axes: tuple[str, str] = ("PC1", "PC2"), colours: Sequence[str] | None = None) -> alt.LayerChart:
     """Every word before (hollow circle) and after (filled arrow head) attention, joined by a line.
 
     ``points`` columns: ``label`` (e.g. "03 apple"), ``sentence`` (e.g. "1: I love
     Apple phones"), ``x0, y0`` (embedding), ``x1, y1`` (output), ``target`` (bool).
-    The axes are PC1/PC2 of one basis fitted on everything shown.
+    The axes are PC1/PC2 of one basis fitted on everything shown. ``colours``: one
+    per sentence, in order of appearance (default: the sentence colours).
 
     The chart is square with one scale for both axes, so distances and angles
     look as they are (the tutorial's 2-D pictures, PCA's distances). Two invisible
@@ -229,7 +230,8 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
         subtitle = "the vectors' own two coordinates (no projection needed)"
     else:
         subtitle = f"axes: PC1 keeps {variance[0]:.0%}, PC2 {variance[1]:.0%} of the variance"
-    return _filled(_pca_template(len(sentences), axes), df, width=MAP_SIZE, height=MAP_SIZE,
+    colours = tuple(colours or SENTENCE_COLOURS[: len(sentences)])
+    return _filled(_pca_template(colours, axes), df, width=MAP_SIZE, height=MAP_SIZE,
                    title={"text": title or "every word, before and after attention", "subtitle": subtitle,
                           "subtitleFontSize": FONT_SIZE})
 
@@ -255,8 +257,8 @@ def _shared_labels(df: pd.DataFrame, cell: float) -> list[str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _pca_template(n_sentences: int, axes: tuple[str, str] = ("PC1", "PC2")) -> alt.LayerChart:
-    colour = alt.Color("sentence:N", scale=alt.Scale(range=SENTENCE_COLOURS[:n_sentences]),
+def _pca_template(colours: tuple[str, ...], axes: tuple[str, str] = ("PC1", "PC2")) -> alt.LayerChart:
+    colour = alt.Color("sentence:N", scale=alt.Scale(range=list(colours)),
                        legend=alt.Legend(title=None, orient="bottom", symbolSize=220, direction="vertical"))
     tip = [alt.Tooltip("word:N"), alt.Tooltip("sentence:N"),
            alt.Tooltip("moved:Q", format=".3f", title="distance moved")]
@@ -282,25 +284,26 @@ def _pca_template(n_sentences: int, axes: tuple[str, str] = ("PC1", "PC2")) -> a
     return alt.LayerChart(layer=[lines, before, after, words, targets, starts, frame], config=CONFIG)
 
 
-def concept_bars(df: pd.DataFrame, *, title: str = "",
-                 axis_title: str = "cosine with the concept word") -> alt.LayerChart:
-    """Cosine of a word with each concept word, before (grey) vs after (blue) attention.
+def concept_bars(df: pd.DataFrame, *, title: str = "", axis_title: str = "cosine with the concept word",
+                 colour: str = OKABE_ITO[0]) -> alt.LayerChart:
+    """Cosine of a word with each concept word, before (grey) vs after (``colour``: its sentence's) attention.
 
     ``df`` columns: ``concept``, ``stage`` ("before" / "after"), ``cosine``.
     """
     data = df.copy()
     concepts = list(dict.fromkeys(data["concept"]))
     data["concept_pos"] = data["concept"].map({c: i for i, c in enumerate(concepts)})
-    return _filled(_concept_template(axis_title), data, title=title, height=max(120, 44 * len(concepts)), width=300)
+    return _filled(_concept_template(axis_title, colour), data, title=title, height=max(120, 44 * len(concepts)),
+                   width=300)
 
 
-@functools.lru_cache(maxsize=4)
-def _concept_template(axis_title: str) -> alt.LayerChart:
+@functools.lru_cache(maxsize=8)
+def _concept_template(axis_title: str, after_colour: str) -> alt.LayerChart:
     stages = ["before", "after"]
     y = alt.Y(**_by_position("concept", None))
     x = alt.X("cosine:Q", title=axis_title, scale=alt.Scale(domain=[-0.2, 1]))
     offset = alt.YOffset("stage:N", sort=stages)
-    colour = alt.Color("stage:N", sort=stages, scale=alt.Scale(domain=stages, range=["#999999", "#0072B2"]),
+    colour = alt.Color("stage:N", sort=stages, scale=alt.Scale(domain=stages, range=["#999999", after_colour]),
                        legend=alt.Legend(title=None, orient="bottom"))
     tip = ["concept:N", "stage:N", alt.Tooltip("cosine:Q", format=".3f")]
     bars = alt.Chart().mark_bar().encode(x=x, y=y, yOffset=offset, color=colour, tooltip=tip)
@@ -310,8 +313,8 @@ def _concept_template(axis_title: str) -> alt.LayerChart:
 
 
 def neighbour_bars(before: Sequence[tuple[str, float]], after: Sequence[tuple[str, float]], *,
-                   title: str = "") -> alt.LayerChart:
-    """Nearest words before (grey) and after (blue) attention, as two ranked columns of bars.
+                   title: str = "", colour: str = OKABE_ITO[0]) -> alt.LayerChart:
+    """Nearest words before (grey) and after (a tint of ``colour``, its sentence's) attention, ranked.
 
     ``before`` / ``after``: (word, cosine) pairs, best first.
     """
@@ -320,16 +323,19 @@ def neighbour_bars(before: Sequence[tuple[str, float]], after: Sequence[tuple[st
     df = pd.DataFrame(rows, columns=["stage", "rank", "word", "cosine"])
     df["text"] = [f"{w}  {c:.2f}" for w, c in zip(df["word"], df["cosine"])]
     n = max(len(before), len(after), 1)
-    return _filled(_neighbour_template(), df, title=title, height=26 * n, width=360)
+    return _filled(_neighbour_template(TINTS.get(colour, "#CFE3F2")), df, title=title, height=26 * n, width=360)
 
 
-@functools.lru_cache(maxsize=1)
-def _neighbour_template() -> alt.LayerChart:
+TINTS = {OKABE_ITO[0]: "#CFE3F2", OKABE_ITO[1]: "#FBE6BF"}  # light backgrounds of the sentence colours
+
+
+@functools.lru_cache(maxsize=4)
+def _neighbour_template(after_tint: str) -> alt.LayerChart:
     stages = ["before", "after"]
     x = alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(orient="top", labelAngle=0, domain=False,
                                                                ticks=False, labelFontWeight="bold"))
     y = alt.Y("rank:O", axis=None)
-    colour = alt.Color("stage:N", sort=stages, scale=alt.Scale(domain=stages, range=["#E4E9F0", "#CFE3F2"]),
+    colour = alt.Color("stage:N", sort=stages, scale=alt.Scale(domain=stages, range=["#E4E9F0", after_tint]),
                        legend=None)
     cells = alt.Chart().mark_rect(stroke="white", strokeWidth=3, cornerRadius=4).encode(
         x=x, y=y, color=colour, tooltip=["stage:N", "word:N", alt.Tooltip("cosine:Q", format=".4f")])

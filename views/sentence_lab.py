@@ -43,6 +43,11 @@ if not results:
     st.stop()
 
 
+def colour_of(name: str) -> str:
+    """Sentence 1 is always blue and sentence 2 always orange, on every tab (even when the other is empty)."""
+    return charts.SENTENCE_COLOURS[0 if name == "Sentence 1" else 1]
+
+
 def attention_tab() -> None:
     """Per sentence: the words, the heatmap, and where the target looks."""
     view = st.segmented_control(
@@ -55,7 +60,7 @@ def attention_tab() -> None:
                    "concept words, so words look alike to each other and attention is spread almost evenly: "
                    "compare with GloVe 50-d.")
     columns = st.columns(len(results), gap="large")
-    for number, (col, (name, res)) in enumerate(zip(columns, results.items())):
+    for col, (name, res) in zip(columns, results.items()):
         tr, words = res.trace, res.tokens.words
         with col:
             st.subheader(name)
@@ -71,22 +76,23 @@ def attention_tab() -> None:
                 target = words[res.target_index]
                 charts.show(charts.attention_bars(tr.attention_weights[res.target_index], words,
                                                   title=f"where '{target}' looks (its row of weights)",
-                                                  colour=charts.SENTENCE_COLOURS[number]))
+                                                  colour=colour_of(name)))
 
 
 def map_tab() -> None:
     """One PCA map for every word of every sentence, before and after."""
     rows, befores, afters = [], [], []
     word_space = all(res.trace.projections.values_in_word_space for res in results.values())
-    for s, res in enumerate(results.values()):
+    for name, res in results.items():
         tr = res.trace
         befores.append(tr.X if word_space else tr.values)  # outputs are averages of values: compare like with like
         afters.append(tr.contextual_embeddings)
         for i, label in enumerate(charts.token_labels(res.tokens.words)):
-            rows.append({"label": label, "sentence": f"{s + 1}: {' '.join(res.tokens.words)}"[:60],
+            rows.append({"label": label, "sentence": f"{name[-1]}: {' '.join(res.tokens.words)}"[:60],
                          "target": i == res.target_index})
     before, after = np.vstack(befores), np.vstack(afters)
     pts = pd.DataFrame(rows)
+    colours = [colour_of(name) for name in results]
     start = "embedding" if word_space else "value vector (X W_V)"
     if not word_space:
         d_model, d_v = next(iter(results.values())).trace.projections.W_V.shape
@@ -94,7 +100,7 @@ def map_tab() -> None:
                       "each word's value vector with its output, both in the value space.")
     if before.shape[1] == 2:  # 2-D vectors need no projection: draw the real coordinates
         pts["x0"], pts["y0"], pts["x1"], pts["y1"] = before[:, 0], before[:, 1], after[:, 0], after[:, 1]
-        charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y")))
+        charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y"), colours=colours))
         st.caption(f"Hollow circle = {start}, filled arrow head = output after attention, at their real "
                    "coordinates.")
         return
@@ -105,7 +111,8 @@ def map_tab() -> None:
         return
     pts["x0"], pts["y0"] = pca.before[:, 0], pca.before[:, 1]
     pts["x1"], pts["y1"] = pca.after[:, 0], pca.after[:, 1]
-    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio, title="PCA map (one basis for all)"))
+    charts.show(charts.pca_plot(pts, variance=pca.explained_variance_ratio, title="PCA map (one basis for all)",
+                                colours=colours))
     kept = pca.explained_variance_ratio.sum()
     pc1, pc2 = (round(100 * v) for v in pca.explained_variance_ratio)  # the same rounding as the axes' title
     st.caption(
@@ -134,15 +141,17 @@ def meaning_tab() -> None:
                 key = res.tokens.keys[i]
                 near_b = state.neighbours(tuple(before), (key,))
                 near_a = state.neighbours(tuple(after), (key,))
-                charts.show(charts.neighbour_bars(near_b, near_a, title="nearest GloVe words (cosine)"))
-                concept_readout(before, after)
+                charts.show(charts.neighbour_bars(near_b, near_a, title="nearest GloVe words (cosine)",
+                                                  colour=colour_of(name)))
+                concept_readout(before, after, colour_of(name))
             elif settings.embeddings == "concepts" and word_space:
                 df = pd.DataFrame({
                     "concept": list(source.concepts) * 2,
                     "stage": ["before"] * source.dim + ["after"] * source.dim,
                     "cosine": np.concatenate([before, after]),
                 })
-                charts.show(charts.concept_bars(df, title="the vector's own axes", axis_title="value on the axis"))
+                charts.show(charts.concept_bars(df, title="the vector's own axes", axis_title="value on the axis",
+                                                colour=colour_of(name)))
                 st.caption("Before: the word's cosine with each concept word. After: the attention-weighted "
                            "average of the words' values, which is no longer a cosine.")
             else:
@@ -178,7 +187,7 @@ def meaning_hints() -> None:
                    f"'{a}, {b}' in the sidebar.")
 
 
-def concept_readout(before: np.ndarray, after: np.ndarray) -> None:
+def concept_readout(before: np.ndarray, after: np.ndarray, colour: str) -> None:
     """Concept bars, and the tutorial's 'x% tech / y% fruit' for the first two concepts."""
     if not settings.concepts:
         return
@@ -190,7 +199,7 @@ def concept_readout(before: np.ndarray, after: np.ndarray) -> None:
     n = len(settings.concepts)
     df = pd.DataFrame({"concept": list(settings.concepts) * 2, "stage": ["before"] * n + ["after"] * n,
                        "cosine": sc.ravel()})
-    charts.show(charts.concept_bars(df, title="closeness to each concept"))
+    charts.show(charts.concept_bars(df, title="closeness to each concept", colour=colour))
     if n >= 2 and np.all(sc[:, :2] > 0):
         a, b = settings.concepts[:2]
         share = sc[:, 0] / sc[:, :2].sum(axis=1)
