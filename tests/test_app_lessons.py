@@ -92,6 +92,19 @@ def test_why_projections_symmetry():
 def test_step_by_step_offers_sentence_2_only_when_there_is_one():
     assert open_page("step_by_step").segmented_control(key="sbs_sentence").options == ["Sentence 1", "Sentence 2"]
     assert open_page("step_by_step", s2="").segmented_control(key="sbs_sentence").options == ["Sentence 1"]
+    only_2 = open_page("step_by_step", s1=" ")
+    assert only_2.segmented_control(key="sbs_sentence").options == ["Sentence 2"]
+    assert only_2.segmented_control(key="sbs_sentence").value == "Sentence 2" and not only_2.warning
+
+
+@pytest.mark.parametrize("view", ["why_scale", "why_projections"])
+def test_one_sentence_lessons_use_sentence_2_when_sentence_1_is_empty(view):
+    at = open_page(view, s1="", s2="I love apple juice")
+    assert not at.error and not at.warning
+    assert charts(at)
+    both_empty = open_page(view, s1="", s2="")
+    assert not both_empty.error  # nothing is wrong: a warning says what to do
+    assert any("Enter at least one word" in w.value for w in both_empty.warning)
 
 
 def test_learned_page_reports_heldout_figures():

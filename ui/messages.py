@@ -43,3 +43,11 @@ def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -
     unknown = [w for w, k in zip(tokens.words, known) if not k]
     if unknown:
         info(f"Not in {vocabulary}: {', '.join(unknown)}. They get the {oov_label}.", where)
+
+
+def problem(where: str, exc: Exception) -> None:
+    """A sentence the core refused: an empty one is a warning (nothing is wrong, there is nothing to
+    show yet), anything else an error. Same colour for the same problem on every page."""
+    import attention_core as ac
+
+    (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {exc}")

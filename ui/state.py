@@ -400,6 +400,13 @@ def analyse(text: str, settings: Settings, source=None) -> Analysis:
     return Analysis(tokens=tokens, known=lookup.known, trace=trace, target_index=target_index(tokens, settings))
 
 
+def lesson_sentence(settings: Settings) -> tuple[str, str]:
+    """(name, text) of the sentence a one-sentence page uses: sentence 1, or sentence 2 if 1 is empty."""
+    if not settings.s1.strip() and settings.s2.strip():
+        return "Sentence 2", settings.s2
+    return "Sentence 1", settings.s1
+
+
 def target_index(tokens: ac.Tokens, settings: Settings) -> int | None:
     """The first token equal to the target word (case-insensitive), or None."""
     target = settings.target.lower()

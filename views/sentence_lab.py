@@ -35,10 +35,8 @@ for name, text in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)):
         continue  # optional: an empty sentence 2 simply means "one sentence"
     try:
         results[name] = state.analyse(text, settings, source)
-    except ac.EmptyInputError as exc:
-        messages.warning(f"{name}: {exc}")
     except ac.AttentionLabError as exc:
-        messages.error(f"{name}: {exc}")
+        messages.problem(name, exc)
 if not results:
     st.stop()
 

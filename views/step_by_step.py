@@ -15,9 +15,11 @@ st.title("Step by step")
 st.caption("One sentence through self-attention, one matrix at a time, in the order of the formula "
            "softmax(Q Kᵀ / √d_k) V. Every number below is computed live from the sidebar's settings.")
 
-sentences = ["Sentence 1", "Sentence 2"] if settings.s2.strip() else ["Sentence 1"]  # an empty sentence 2 is "none"
-if st.session_state.get("sbs_sentence") not in sentences:  # sentence 2 was emptied since it was picked
-    st.session_state["sbs_sentence"] = "Sentence 1"
+# the sentences that have text (if neither has, sentence 1 shows the "enter a word" message)
+sentences = [name for name, t in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)) if t.strip()] or [
+    "Sentence 1"]
+if st.session_state.get("sbs_sentence") not in sentences:  # emptied since it was picked
+    st.session_state["sbs_sentence"] = sentences[0]
 which = st.segmented_control("Sentence", sentences, key="sbs_sentence")  # kept across pages (state.PAGE_CONTROLS)
 text = settings.s2 if which == "Sentence 2" else settings.s1
 
@@ -52,7 +54,7 @@ if settings.embeddings == "toy":
 try:
     res = state.analyse(text, settings)
 except ac.AttentionLabError as exc:
-    messages.error(f"{which}: {exc}")
+    messages.problem(which or "Sentence 1", exc)
     st.stop()
 
 tr, words = res.trace, res.tokens.words

@@ -15,10 +15,11 @@ st.caption("The tutorial's two problems with plain dot products: nothing to lear
            "three times, so similarity is symmetric. Here are the same sentence with projections off, "
            "random and learned.")
 
+name, text = state.lesson_sentence(settings)
 try:
-    tokens, lookup = state.embed(settings.s1, settings)
+    tokens, lookup = state.embed(text, settings)
 except ac.AttentionLabError as exc:
-    messages.error(f"Sentence 1: {exc}")
+    messages.problem(name, exc)
     st.stop()
 messages.sentence_notices(tokens, lookup.known, state.embedding_source(settings).name,
                           state.OOV[settings.oov])
@@ -72,7 +73,7 @@ st.header("3. Off, random, learned: where the target looks")
 if learned_note:
     messages.info(learned_note)
 if target is None:
-    messages.info(f"The target word '{settings.target}' is not in sentence 1; showing the first word's row.")
+    messages.info(f"The target word '{settings.target}' is not in {name.lower()}; showing the first word's row.")
 row = target if target is not None else 0
 cols = st.columns(len(variants))
 for col, (name, tr) in zip(cols, variants.items()):

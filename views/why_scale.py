@@ -59,10 +59,11 @@ st.markdown("A saturated softmax puts almost all weight on one word, and its gra
             "model stops learning where to look. With the 1/√d_k factor the rows stay equally soft at any size.")
 
 st.header("3. Your sentence, scaling off and on")
+name, text = state.lesson_sentence(settings)
 try:
-    res = state.analyse(settings.s1, settings)
+    res = state.analyse(text, settings)
 except ac.AttentionLabError as exc:
-    messages.error(f"Sentence 1: {exc}")
+    messages.problem(name, exc)
     st.stop()
 messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name,
                           state.OOV[settings.oov])
