@@ -154,6 +154,7 @@ def test_line_chart_spec():
 
 @pytest.mark.parametrize("build", [
     lambda: charts.heatmap(np.eye(3), ["a", "b", "c"]),
+    lambda: charts.heatmap(np.array([[16.0, 20.0], [20.0, 44.0]]), ["a", "b"], diverging=True),
     lambda: charts.attention_bars(np.ones(3) / 3, ["a", "b", "c"]),
     lambda: charts.pca_plot(_points(), variance=(0.5, 0.2)),
     lambda: charts.token_strip(["a", "b"], [True, False]),
@@ -170,3 +171,13 @@ def test_fast_spec_equals_altair_to_dict(build):
     assert {k: v for k, v in fast.items() if k not in strip} == {k: v for k, v in full.items() if k not in strip}
     # the token strip stays SVG (its words are text); the others use canvas
     assert ("usermeta" in fast) == ("status" not in chart.data.columns)
+
+
+def test_diverging_heatmap_is_symmetric_about_zero():
+    """All-positive scores (X Xᵀ) must not draw their smallest value white: the scale runs -max..max."""
+    spec = charts.heatmap(np.array([[16.0, 20.0], [20.0, 44.0]]), ["a", "b"], diverging=True).to_dict()
+    assert spec["params"] == [{"name": "bound", "value": 44.0}]
+    scale = layers(spec)[0]["encoding"]["color"]["scale"]
+    assert scale["domainMin"] == {"expr": "-bound"} and scale["domainMax"] == {"expr": "bound"}
+    assert scale["domainMid"] == 0
+    assert "params" not in charts.heatmap(np.eye(2), ["a", "b"]).to_dict()  # weights keep their fixed 0..1

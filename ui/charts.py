@@ -79,7 +79,7 @@ def spec(chart: alt.TopLevelMixin) -> dict:
     out = dict(_SPECS[key][1])
     out.pop("datasets", None)
     out["data"] = {"values": data}  # Streamlit sends DataFrames to the browser as Arrow
-    out.update(props)
+    out.update({k: _plain(v) for k, v in props.items()})
     # width/height are the plot area; axes and legends add to it (Streamlit's
     # default "fit" would squeeze the cells to make room for them)
     out.setdefault("autosize", {"type": "pad", "contains": "padding"})
@@ -88,6 +88,13 @@ def spec(chart: alt.TopLevelMixin) -> dict:
         # costs the browser a fraction of the style/layout work on every edit
         out["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return out
+
+
+def _plain(value):
+    """An Altair object (or a list of them) as its Vega-Lite dict; anything else as it is."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.to_dict(validate=False) if hasattr(value, "to_dict") else value
 
 
 # id(template) -> (template, its Vega-Lite dict). Holding the template keeps its id
@@ -122,8 +129,9 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
 
     Rows are queries ("who is looking"), columns are keys ("at whom"). Weights use
-    a fixed 0..1 viridis scale so two heatmaps compare; ``diverging`` centres a
-    blue-orange scale on 0 (for raw and scaled scores, which can be negative).
+    a fixed 0..1 viridis scale so two heatmaps compare; ``diverging`` uses a
+    blue-orange scale from -max|value| to +max|value| (for raw and scaled scores,
+    which can be negative), so white is always 0.
     """
     col_words = row_words if col_words is None else col_words
     rows, cols = token_labels(row_words), token_labels(col_words)
@@ -144,14 +152,18 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     cell = int(np.clip(260 / max(n, 1), 5, 62))  # grid + labels fit half a laptop screen beside the sidebar
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
+    extra = {"params": [alt.VariableParameter(name="bound", value=bound or 1.0)]} if diverging else {}
     return _filled(_heatmap_template(value_name, diverging, font, label_size), df, title=title,
-                   width=cell * n_c, height=cell * n_r)
+                   width=cell * n_c, height=cell * n_r, **extra)
 
 
 @functools.lru_cache(maxsize=64)
 def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int) -> alt.LayerChart:
     if diverging:
-        scale = alt.Scale(scheme="blueorange", domainMid=0)
+        # symmetric about 0 (the bound is a parameter filled in per chart): white always means 0, and an
+        # all-positive matrix (X Xᵀ) is all orange instead of having its smallest value drawn white
+        scale = alt.Scale(scheme="blueorange", domainMin=alt.ExprRef("-bound"), domainMax=alt.ExprRef("bound"),
+                          domainMid=0)
     else:
         scale = alt.Scale(scheme="viridis", domain=[0, 1])
     # every word keeps its label (no overlap thinning): a class must see which column is "bank"
