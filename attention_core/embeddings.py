@@ -171,7 +171,7 @@ def load_glove() -> VectorTable:
 
     matrix = np.load(f"{ROOT}/glove_6B_50d_emb.npy", mmap_mode="r")  # (400000, 50) float32
     words = pq.read_table(f"{ROOT}/glove_6B_index.parquet").column(0).to_pylist()
-    return VectorTable("GloVe 6B 50d", words, matrix)
+    return VectorTable("GloVe 50-d", words, matrix)  # as the sidebar calls it (6B tokens, 400k words)
 
 
 # --- seeded random vectors --------------------------------------------------

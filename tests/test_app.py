@@ -382,3 +382,12 @@ def test_sentence_2_keeps_its_colour_and_number_when_sentence_1_is_empty():
     meaning = new_app(s1="", tab="Meaning")
     assert all(charts_module.SENTENCE_COLOURS[1] in str(spec) or charts_module.TINTS[charts_module.SENTENCE_COLOURS[1]]
                in str(spec) for spec, _ in charts(meaning))
+
+
+def test_score_heatmaps_of_both_sentences_share_one_colour_scale():
+    at = new_app()
+    at.segmented_control(key="matrix_view").set_value("raw scores").run()
+    heat = [(spec, df) for spec, df in charts(at) if "query_pos" in df.columns]
+    assert len(heat) == 2
+    bounds = {spec["params"][0]["value"] for spec, _ in heat}
+    assert bounds == {max(float(df["value"].abs().max()) for _, df in heat)}

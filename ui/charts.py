@@ -125,20 +125,22 @@ def _by_position(field: str, title: str | None, **axis) -> dict:
 
 def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
             title: str = "", value_name: str = "weight", diverging: bool = False,
-            decimals: int = 2) -> alt.LayerChart:
+            decimals: int = 2, bound: float | None = None) -> alt.LayerChart:
     """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
 
     Rows are queries ("who is looking"), columns are keys ("at whom"). Weights use
     a fixed 0..1 viridis scale so two heatmaps compare; ``diverging`` uses a
     blue-orange scale from -max|value| to +max|value| (for raw and scaled scores,
-    which can be negative), so white is always 0.
+    which can be negative), so white is always 0. Pass one ``bound`` to several
+    heatmaps to make the same colour mean the same score in all of them.
     """
     col_words = row_words if col_words is None else col_words
     rows, cols = token_labels(row_words), token_labels(col_words)
     m = np.asarray(matrix, dtype=float)
     n_r, n_c = m.shape
     finite = m[np.isfinite(m)]
-    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    if bound is None:
+        bound = float(np.abs(finite).max()) if finite.size else 1.0
     ri, ci = np.divmod(np.arange(n_r * n_c), n_c)
     values = m.ravel()
     df = pd.DataFrame({

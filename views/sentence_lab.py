@@ -57,6 +57,12 @@ def attention_tab() -> None:
         st.caption(f"Concept axes give every word only {len(source.concepts)} numbers, its cosines with the "
                    "concept words, so words look alike to each other and attention is spread almost evenly: "
                    "compare with GloVe 50-d.")
+    def shown(tr: ac.AttentionTrace) -> np.ndarray:
+        return {"weights": tr.attention_weights, "scaled scores": tr.scaled_scores, "raw scores": tr.scores}[view]
+
+    # one colour scale for both sentences: the same colour is the same number on both sides
+    finite = [m[np.isfinite(m)] for m in (shown(res.trace) for res in results.values())]
+    bound = max((float(np.abs(f).max()) for f in finite if f.size), default=1.0) or 1.0
     columns = st.columns(len(results), gap="large")
     for col, (name, res) in zip(columns, results.items()):
         tr, words = res.trace, res.tokens.words
@@ -64,10 +70,8 @@ def attention_tab() -> None:
             st.subheader(name)
             charts.show(charts.token_strip(words, res.known, res.target_index))
             messages.sentence_notices(res.tokens, res.known, source.name, state.OOV[settings.oov])
-            matrix = {"weights": tr.attention_weights, "scaled scores": tr.scaled_scores,
-                      "raw scores": tr.scores}[view]
-            charts.show(charts.heatmap(matrix, words, title=f"{view} [{len(words)} x {len(words)}]",
-                                       value_name=view, diverging=view != "weights"))
+            charts.show(charts.heatmap(shown(tr), words, title=f"{view} [{len(words)} x {len(words)}]",
+                                       value_name=view, diverging=view != "weights", bound=bound))
             if res.target_index is None:
                 messages.info(f"The target word '{settings.target}' is not in this sentence.")
             else:
@@ -201,7 +205,7 @@ def concept_readout(before: np.ndarray, after: np.ndarray, colour: str) -> None:
     if n >= 2 and np.all(sc[:, :2] > 0):
         a, b = settings.concepts[:2]
         share = sc[:, 0] / sc[:, :2].sum(axis=1)
-        st.text(f"Between {a} and {b} (share of the two cosines): "
+        st.text(f"Between {a} and {b} (each cosine as a share of the two): "
                 f"before {share[0]:.0%} {a} / {1 - share[0]:.0%} {b}, "
                 f"after {share[1]:.0%} {a} / {1 - share[1]:.0%} {b}")
 

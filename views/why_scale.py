@@ -55,6 +55,9 @@ with c2:
     charts.show(charts.line_chart(peak, "d_k", "entropy", colour="scores", log_x=True,
                                   title=f"mean row entropy (uniform = ln {m.n_tokens} = {np.log(m.n_tokens):.2f})",
                                   y_title="entropy (nats)"), width="stretch")
+st.caption(f"Entropy measures how spread out a row of weights is: ln n (here ln {m.n_tokens} = "
+           f"{np.log(m.n_tokens):.2f}, in nats, the unit of the natural log) when every word gets the same weight, "
+           "0 when one word gets it all.")
 st.markdown("A saturated softmax puts almost all weight on one word, and its gradient almost vanishes, so the "
             "model stops learning where to look. With the 1/√d_k factor the rows stay equally soft at any size.")
 
