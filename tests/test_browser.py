@@ -596,3 +596,21 @@ def test_edited_2d_vectors_survive_a_page_change(lab):
     bs.wait_until(lab.page, lambda: _score_line(lab.page, "apple, phones") == expected,
                   message="the edit after coming back")
     lab.assert_clean()
+
+
+def test_a_pages_own_control_survives_a_visit_to_another_page(lab):
+    """The Sentence Lab's 'Heatmap shows: raw scores' is still chosen after the class looks at another page
+    (found by a review: Streamlit forgot it, and the heatmaps went back to weights)."""
+    lab.goto("/")
+    raw = lab.page.get_by_role("radio", name="raw scores", exact=True)  # a segmented control's option
+    weights = lab.page.get_by_role("radio", name="weights", exact=True)
+    assert weights.get_attribute("aria-checked") == "true"
+    bs.wait_rerun(lab.page, raw.click)
+    assert raw.get_attribute("aria-checked") == "true"
+    for title in ("Why scale?", "Sentence Lab"):  # in-app navigation keeps the session
+        link = lab.page.locator(bs.NAV_LINK_SELECTOR).filter(has_text=title).first
+        bs.wait_rerun(lab.page, link.click, expect_rerun=False)
+        bs.wait_idle(lab.page)
+    assert raw.get_attribute("aria-checked") == "true", "raw scores was forgotten after visiting another page"
+    assert weights.get_attribute("aria-checked") == "false"
+    lab.assert_clean()
