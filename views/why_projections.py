@@ -69,6 +69,9 @@ symmetry_section(variants["random"].scores, f"scores = (X W_Q)(X W_K)ᵀ, random
                  "Now a word can look at another without being looked at as much in return: the query asks "
                  "\"what am I looking for?\", the key answers \"what do I offer?\".")
 
+# not blue or orange: those mean sentence 1 and sentence 2 everywhere else in the app
+VARIANT_COLOURS = {"off": "#666666", "random": charts.OKABE_ITO[2], "learned": charts.OKABE_ITO[3]}
+
 st.header("3. Off, random, learned: where the target looks")
 if learned_note:
     messages.info(learned_note)
@@ -79,7 +82,7 @@ cols = st.columns(len(variants))
 for col, (name, tr) in zip(cols, variants.items()):
     with col:
         charts.show(charts.attention_bars(tr.attention_weights[row], words, title=f"{name}: row of '{words[row]}'",
-                                          colour=charts.OKABE_ITO[list(variants).index(name)], width=170))
+                                          colour=VARIANT_COLOURS[name], width=170))
 st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
            "decides the sense of an ambiguous word (see Learned projections).")
 
