@@ -17,6 +17,7 @@ import gzip
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import pytest
@@ -613,4 +614,20 @@ def test_a_pages_own_control_survives_a_visit_to_another_page(lab):
         bs.wait_idle(lab.page)
     assert raw.get_attribute("aria-checked") == "true", "raw scores was forgotten after visiting another page"
     assert weights.get_attribute("aria-checked") == "false"
+    lab.assert_clean()
+
+
+def test_csv_downloads_work_in_the_browser(lab):
+    """Both CSV buttons deliver their files (made on the click, by a callable) without a rerun."""
+    lab.goto("/")
+    for label, header in (("Weights (CSV)", "sentence,query_pos,query,key_pos,key,weight"),
+                          ("Outputs (CSV)", "sentence,pos,word,out_0")):
+        with lab.page.expect_download(timeout=30_000) as info:
+            lab.page.get_by_role("button", name=label).click()
+        text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+        lines = text.strip().splitlines()
+        assert lines[0].startswith(header), lines[0]
+        assert any(line.startswith("Sentence 2,") for line in lines), "both sentences are in one file"
+    assert len(lines) == 1 + 4 + 4  # outputs: a header and one row per word of the two sentences
+    assert not bs.exception_texts(lab.page)
     lab.assert_clean()

@@ -223,10 +223,13 @@ with tab_meaning:
     if tab_meaning.open:
         meaning_tab()
 
-# export: positional columns, so both sentences share one header whatever their words
-weights_csv, outputs_csv = tables.export_csv({name: (res.tokens.words, res.trace) for name, res in results.items()})
+# export: positional columns, so both sentences share one header whatever their words. The files are
+# made only when a button is pressed (a callable), not on every edit, and pressing one does not rerun.
+traces = {name: (res.tokens.words, res.trace) for name, res in results.items()}
 c1, c2, _ = st.columns([1, 1, 2])
-c1.download_button("Weights (CSV)", weights_csv, file_name="attention_weights.csv", mime="text/csv",
-                   icon=":material/download:", help="one row per (sentence, query word, key word)")
-c2.download_button("Outputs (CSV)", outputs_csv, file_name="contextual_embeddings.csv", mime="text/csv",
-                   icon=":material/download:", help="one row per (sentence, word): its contextual embedding")
+c1.download_button("Weights (CSV)", lambda: tables.export_csv(traces)[0], file_name="attention_weights.csv",
+                   mime="text/csv", icon=":material/download:", on_click="ignore",
+                   help="one row per (sentence, query word, key word)")
+c2.download_button("Outputs (CSV)", lambda: tables.export_csv(traces)[1], file_name="contextual_embeddings.csv",
+                   mime="text/csv", icon=":material/download:", on_click="ignore",
+                   help="one row per (sentence, word): its contextual embedding")
