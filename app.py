@@ -17,5 +17,4 @@ PAGES = [
 
 page = st.navigation(PAGES)
 state.render_sidebar()
-state.keep_page_controls()
 page.run()

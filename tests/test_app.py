@@ -130,7 +130,7 @@ def test_long_text_is_truncated_with_a_notice():
 
 
 @pytest.mark.parametrize("query", [{"d_k": "-3", "projections": "random"}, {"embeddings": "nope"},
-                                   {"scale": "maybe"}, {"oov": "x", "dim": "1e9"}])
+                                   {"scale": "maybe"}, {"oov": "x", "dim": "1e9"}, {"matrix_view": "nope"}])
 def test_invalid_url_settings_fall_back_to_defaults(query):
     at = new_app(**query)
     no_exception(at)
@@ -391,3 +391,11 @@ def test_score_heatmaps_of_both_sentences_share_one_colour_scale():
     assert len(heat) == 2
     bounds = {spec["params"][0]["value"] for spec, _ in heat}
     assert bounds == {max(float(df["value"].abs().max()) for _, df in heat)}
+
+
+def test_heatmap_view_is_part_of_the_link():
+    """A teacher can share 'raw scores': the Sentence Lab's heatmap view is bound to the URL."""
+    at = new_app(matrix_view="raw scores")
+    no_exception(at)
+    assert at.segmented_control(key="matrix_view").value == "raw scores"
+    assert any("raw scores" in str(spec.get("title")) for spec, _ in charts(at))

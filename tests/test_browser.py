@@ -608,6 +608,7 @@ def test_a_pages_own_control_survives_a_visit_to_another_page(lab):
     assert weights.get_attribute("aria-checked") == "true"
     bs.wait_rerun(lab.page, raw.click)
     assert raw.get_attribute("aria-checked") == "true"
+    assert parse_qs(urlsplit(lab.page.url).query).get("matrix_view") == ["raw scores"], "shareable: in the link"
     for title in ("Why scale?", "Sentence Lab"):  # in-app navigation keeps the session
         link = lab.page.locator(bs.NAV_LINK_SELECTOR).filter(has_text=title).first
         bs.wait_rerun(lab.page, link.click, expect_rerun=False)

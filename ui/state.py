@@ -48,6 +48,7 @@ PROJECTION_CAPTIONS = [
     "as in the paper: W_V random too [d_model x d_k]; outputs leave word space",
     "W_Q, W_K trained to find the word that decides a sense",
 ]
+HEATMAP_VIEWS = ("weights", "scaled scores", "raw scores")  # the Sentence Lab's "Heatmap shows" (in the link)
 OOV = {
     "zero": "zero vector",
     "random": "random vector",
@@ -122,6 +123,7 @@ def sanitize_query_params() -> list[str]:
         "seed": lambda v: _valid_int(v, "seed"),
         "d_k": lambda v: _valid_int(v, "d_k"),
         "proj_seed": lambda v: _valid_int(v, "proj_seed"),
+        "matrix_view": lambda v: v in HEATMAP_VIEWS,
     }
     reset = []
     for key, ok in rules.items():
@@ -133,26 +135,6 @@ def sanitize_query_params() -> list[str]:
         del qp[key]
         st.session_state.pop(key, None)
     return reset
-
-
-# --- page controls that outlive their page ------------------------------------------
-
-# A page's own controls (not in the sidebar): key -> starting value. Streamlit forgets a
-# widget's value at the end of a run in which the widget was not drawn, i.e. as soon
-# as the user opens another page. Keeping a plain copy in session state, refreshed on
-# every run, brings the value back when the user returns. The widgets are then built
-# without a default of their own (the value is already in session state).
-PAGE_CONTROLS = {
-    "matrix_view": "weights",  # Sentence Lab: what the heatmaps show
-    "sbs_sentence": "Sentence 1",  # Step by step: which sentence
-    "scale_seed": 0,  # Why scale?: seed of the measurement
-}
-
-
-def keep_page_controls() -> None:
-    """Called by app.py on every run, before the page."""
-    for key, start in PAGE_CONTROLS.items():
-        st.session_state[key] = st.session_state.get(key, start)
 
 
 # --- the sidebar ----------------------------------------------------------------

@@ -49,7 +49,8 @@ def colour_of(name: str) -> str:
 def attention_tab() -> None:
     """Per sentence: the words, the heatmap, and where the target looks."""
     view = st.segmented_control(
-        "Heatmap shows", ["weights", "scaled scores", "raw scores"], key="matrix_view",  # kept across pages
+        "Heatmap shows", state.HEATMAP_VIEWS, default="weights", key="matrix_view",
+        required=True, bind="query-params",  # in the link, so it is kept across pages and can be shared
         help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
              "raw scores = Q Kᵀ",
     ) or "weights"

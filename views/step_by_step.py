@@ -18,9 +18,8 @@ st.caption("One sentence through self-attention, one matrix at a time, in the or
 # the sentences that have text (if neither has, sentence 1 shows the "enter a word" message)
 sentences = [name for name, t in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)) if t.strip()] or [
     "Sentence 1"]
-if st.session_state.get("sbs_sentence") not in sentences:  # emptied since it was picked
-    st.session_state["sbs_sentence"] = sentences[0]
-which = st.segmented_control("Sentence", sentences, key="sbs_sentence")  # kept across pages (state.PAGE_CONTROLS)
+which = st.segmented_control("Sentence", sentences, default=sentences[0], key="sbs_sentence", required=True,
+                             persist_state="session")  # kept when the class visits another page
 text = settings.s2 if which == "Sentence 2" else settings.s1
 
 # 0. the tutorial's 2-D vectors can be edited here

@@ -21,7 +21,8 @@ st.title("Why scale by 1/√d_k?")
 st.caption("The tutorial leaves the √d_k for later. Here it is measured: random queries and keys with "
            "independent unit-variance entries, and what happens to the scores and to softmax as d_k grows.")
 
-seed = st.number_input("Random seed of the measurement", 0, 1000, key="scale_seed")  # value: state.PAGE_CONTROLS
+seed = st.number_input("Random seed of the measurement", 0, 1000, 0, key="scale_seed",
+                       persist_state="session")  # kept when the class visits another page and comes back
 m = measured(int(seed))
 
 st.header("1. The scores' variance grows like d_k")
