@@ -32,7 +32,7 @@ from .errors import (
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
-from .text import MAX_TOKENS, Tokens, tokenize
+from .text import MAX_TOKENS, Tokens, lookup_key, tokenize
 from .training import (
     SenseExample,
     TrainingConfig,
@@ -50,7 +50,7 @@ __all__ = [
     "OOV_POLICIES", "PCA2D", "Projections", "RandomEmbeddings", "ShapeError", "TOY_VECTORS", "Tokens",
     "UnknownWordError", "VectorFileError", "VectorTable", "attention", "concept_embeddings",
     "concept_scores", "cosine_to", "load_glove", "nearest_words", "parse_vectors", "pca_2d",
-    "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "toy_embeddings",
+    "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
 ]

@@ -13,7 +13,7 @@ The rule, pinned by tests:
 * everything else (punctuation, symbols, emoji, whitespace) separates tokens and
   is dropped, so "!!! ???" has no words at all;
 * ``Tokens.words`` keep the spelling as typed (for display); ``Tokens.keys`` are
-  lowercased for lookup, because GloVe's vocabulary is lowercase;
+  ``lookup_key(word)``: lowercased, because GloVe's vocabulary is lowercase, ’ as ';
 * at most ``max_tokens`` tokens are kept, and a token longer than
   ``MAX_WORD_CHARS`` is cut to that length (``truncated`` says when either happened).
   Attention costs O(n_tokens^2) and a screen cannot show a 1000 x 1000 heatmap,
@@ -32,14 +32,23 @@ MAX_TOKENS = 64  # a heatmap of 64 x 64 cells is about the most a screen can sho
 MAX_WORD_CHARS = 40  # longer "words" (a pasted hash, a row of a's) are cut: no label can show them
 MAX_CHARS = 200_000  # text beyond this is not scanned (a bound on work for pasted novels)
 
-_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[\w\u0300-\u036f]+(?:['\u2019][\w\u0300-\u036f]+)*")
-_CLITIC = re.compile(r"(?i)(.+?)(n['\u2019]t|['\u2019](?:s|m|re|ve|ll|d))$")
+_W = r"\w\u0300-\u036f"  # word characters: letters, digits, _ and combining accents
+_CLITICS = r"['\u2019](?:s|m|re|ve|ll|d)|n['\u2019]t"  # 's 'm 're 've 'll 'd n't, with ' or ’
+_TOKEN = re.compile(
+    rf"(?:[^\W\d_]\.){{2,}}(?i:{_CLITICS})?(?![{_W}])"  # an abbreviation, maybe with a clitic: U.S. / A.I.'s
+    rf"|(?<![{_W}'\u2019])(?i:{_CLITICS})(?![{_W}'\u2019])"  # a clitic typed on its own: Apple 's, IT 'S
+    rf"|[{_W}]+(?:['\u2019][{_W}]+)*"  # a word, maybe with apostrophes: O'Brien, don't
+)
+_CLITIC_AT_END = re.compile(rf"(?i)(.*[{_W}.])({_CLITICS})")  # what is left must end a word (or U.S.)
 
 
 def _split_clitic(word: str) -> tuple[str, ...]:
-    """'Apple's' -> ('Apple', "'s"); "don't" -> ('do', "n't"); 'O'Brien' -> ('O'Brien',)."""
-    m = _CLITIC.fullmatch(word)
-    return (m.group(1), m.group(2)) if m else (word,)
+    """'Apple's' -> ('Apple', "'s"); "I'd've" -> ('I', "'d", "'ve"); "O'Brien" -> ("O'Brien",)."""
+    tail: list[str] = []
+    while m := _CLITIC_AT_END.fullmatch(word):
+        word, clitic = m.groups()
+        tail.insert(0, clitic)
+    return (word, *tail)
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,10 @@ class Tokens:
     Attributes
     ----------
     words : tuple of str, (n_tokens,)
-        As typed (NFC), for display.
+        As typed (NFC), for display; a clitic split off is its own word ("Apple", "'s").
     keys : tuple of str, (n_tokens,)
-        NFC + lowercase, used to look words up in an embedding table.
+        NFC + lowercase, with ’ as ', used to look words up in an embedding table
+        (``lookup_key`` of each word).
     truncated : bool
         True when the text had more than ``max_tokens`` tokens (or more than
         ``MAX_CHARS`` characters) and only the first ones were kept.
@@ -96,5 +106,9 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS) -> Tokens:
         raise EmptyInputError(
             "Enter at least one word: letters or digits (punctuation on its own is ignored)."
         )
-    return Tokens(words=tuple(words), keys=tuple(w.lower().replace("\u2019", "'") for w in words),
-                  truncated=truncated)
+    return Tokens(words=tuple(words), keys=tuple(lookup_key(w) for w in words), truncated=truncated)
+
+
+def lookup_key(word: str) -> str:
+    """How a word is looked up: NFC, lowercase (GloVe's vocabulary is lowercase), ’ as '."""
+    return unicodedata.normalize("NFC", word).lower().replace("\u2019", "'")

@@ -380,6 +380,7 @@ def test_sentence_2_keeps_its_colour_and_number_when_sentence_1_is_empty():
     (spec, df), = chart_titled(new_app(s1="", tab="Map"), "PCA map")
     assert set(df.loc[~df["frame"], "sentence"]) == {"2: I love apple juice"}
     meaning = new_app(s1="", tab="Meaning")
+    assert charts(meaning)
     assert all(charts_module.SENTENCE_COLOURS[1] in str(spec) or charts_module.TINTS[charts_module.SENTENCE_COLOURS[1]]
                in str(spec) for spec, _ in charts(meaning))
 
@@ -399,3 +400,11 @@ def test_heatmap_view_is_part_of_the_link():
     no_exception(at)
     assert at.segmented_control(key="matrix_view").value == "raw scores"
     assert any("raw scores" in str(spec.get("title")) for spec, _ in charts(at))
+
+
+def test_a_cut_word_is_not_reported_as_a_cut_sentence():
+    at = new_app(s1="I love " + "x" * 60, s2="")
+    no_exception(at)
+    warnings = texts(at, "warning")
+    assert any("longer than 40 characters" in w for w in warnings)
+    assert not any("Only the first 64 words" in w for w in warnings)

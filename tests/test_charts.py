@@ -181,3 +181,29 @@ def test_diverging_heatmap_is_symmetric_about_zero():
     assert scale["domainMin"] == {"expr": "-bound"} and scale["domainMax"] == {"expr": "bound"}
     assert scale["domainMid"] == 0
     assert "params" not in charts.heatmap(np.eye(2), ["a", "b"]).to_dict()  # weights keep their fixed 0..1
+
+
+def test_pca_plot_frame_is_readable_when_every_point_is_on_one_spot():
+    """'the the' (PCA of identical rows is all zeros) or one 2-D word: the square keeps a readable size."""
+    pts = pd.DataFrame({"label": ["01 the", "02 the"], "sentence": ["1: the the"] * 2, "x0": [0.0, 0.0],
+                        "y0": [0.0, 0.0], "x1": [0.0, 0.0], "y1": [0.0, 0.0], "target": [False, False]})
+    frame = data_of(charts.pca_plot(pts)).query("frame")
+    assert np.ptp(frame["x0"]) >= 1.0 and np.ptp(frame["y0"]) >= 1.0
+    one = pts.iloc[:1].assign(x0=2.0, y0=2.0, x1=2.0, y1=2.0)  # the tutorial's apple alone, at (2, 2)
+    frame = data_of(charts.pca_plot(one, axes=("x", "y"))).query("frame")
+    assert frame["x0"].min() < 2.0 < frame["x0"].max() and np.ptp(frame["x0"]) >= 2.0
+
+
+def test_pca_plot_nearby_words_share_a_label_across_any_grid_line():
+    """Two outputs 0.0002 apart in a frame about 11 wide get one label, wherever they fall."""
+    pts = pd.DataFrame({"label": ["01 a", "02 b", "03 c"], "sentence": ["1: a b c"] * 3,
+                        "x0": [0.0, 0.0, 10.0], "y0": [0.0, 0.0, 0.0],
+                        "x1": [0.4599, 0.4601, 10.0], "y1": [1.0, 1.0, 0.0], "target": [False, False, False]})
+    tags = list(data_of(charts.pca_plot(pts)).query("not frame")["tag"])
+    assert tags == ["a, b", "", "c"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -2.0, 0.0])
+def test_heatmap_ignores_a_bound_that_would_break_or_flip_the_scale(bad):
+    spec = charts.heatmap(np.array([[1.0, -3.0], [2.0, 0.5]]), ["a", "b"], diverging=True, bound=bad).to_dict()
+    assert spec["params"] == [{"name": "bound", "value": 3.0}]

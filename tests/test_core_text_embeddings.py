@@ -19,6 +19,7 @@ from attention_core import (
     UnknownWordError,
     concept_embeddings,
     load_glove,
+    lookup_key,
     random_embeddings,
     self_attention,
     tokenize,
@@ -66,6 +67,23 @@ def test_clitics_split_as_in_glove_punctuation_splits():
     # the typographic apostrophe: shown as typed, looked up as '
     t = tokenize("Apple\u2019s don\u2019t")
     assert t.words == ("Apple", "\u2019s", "do", "n\u2019t") and t.keys == ("apple", "'s", "do", "n't")
+
+
+def test_clitics_after_abbreviations_alone_and_stacked():
+    """Found by review: the apostrophe must never be lost (a bare 's' is a different GloVe word)."""
+    assert tokenize("A.I.'s rise in the U.S.'s labs").keys == ("a.i.", "'s", "rise", "in", "the", "u.s.", "'s",
+                                                              "labs")
+    assert tokenize("Apple 's").keys == ("apple", "'s")  # a clitic typed on its own keeps its apostrophe
+    assert tokenize("'ll 'd n't").keys == ("'ll", "'d", "n't")
+    assert tokenize("I'd've gone").keys == ("i", "'d", "'ve", "gone")
+    assert tokenize("'so' 'scuse").keys == ("so", "scuse")  # quotes and elisions are not clitics
+    assert tokenize("students' books").keys == ("students", "books")
+
+
+def test_lookup_key_is_the_tokenizers_own():
+    assert lookup_key("Apple") == "apple" and lookup_key("It\u2019s") == "it's"
+    assert lookup_key("CAFE\u0301") == "caf\u00e9"  # NFC, as tokenize does
+    assert all(lookup_key(w) == k for w, k in zip(*(lambda t: (t.words, t.keys))(tokenize("Don\u2019t ÉTÉ"))))
 
 
 def test_every_piece_of_a_typical_sentence_is_in_glove(glove):

@@ -27,6 +27,8 @@ import pandas as pd
 # Okabe & Ito (2008), the standard colour-blind-safe categorical palette
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SENTENCE_COLOURS = OKABE_ITO[:2]
+# projections off / random / learned, compared side by side: not blue or orange, which mean the sentences
+VARIANT_COLOURS = {"off": "#666666", "random": OKABE_ITO[2], "learned": OKABE_ITO[3]}
 FONT_SIZE = 15
 TITLE_SIZE = 18
 
@@ -139,7 +141,7 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     m = np.asarray(matrix, dtype=float)
     n_r, n_c = m.shape
     finite = m[np.isfinite(m)]
-    if bound is None:
+    if bound is None or not np.isfinite(bound) or bound <= 0:  # a bad bound would flip or break the scale
         bound = float(np.abs(finite).max()) if finite.size else 1.0
     ri, ci = np.divmod(np.arange(n_r * n_c), n_c)
     values = m.ravel()
@@ -219,8 +221,8 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     The chart is square with one scale for both axes, so distances and angles
     look as they are (the tutorial's 2-D pictures, PCA's distances). Two invisible
     ``frame`` rows fix that square around every point with a margin. Words whose
-    outputs land on the same spot (within 2 % of the frame) share one label,
-    "apple, phones", instead of printing over each other.
+    outputs land on the same spot (within 2 % of the frame of the first of them)
+    share one label, "apple, phones", instead of printing over each other.
     """
     df = points.copy()
     dx, dy = df["x1"] - df["x0"], df["y1"] - df["y0"]
@@ -231,7 +233,10 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     df["frame"] = False
     xs, ys = np.concatenate([df["x0"], df["x1"]]), np.concatenate([df["y0"], df["y1"]])
     centre = np.array([xs.min() + xs.max(), ys.min() + ys.max()]) / 2
-    half = max(np.ptp(xs), np.ptp(ys), 1e-9) / 2 * 1.15  # 15 % margin: labels and arrow heads stay inside
+    span = max(np.ptp(xs), np.ptp(ys))
+    if not span > 1e-9 * max(1.0, float(np.abs(centre).max())):  # every point on one spot ("the the"): a frame
+        span = max(1.0, float(np.abs(centre).max()))  # of a readable size, not one a billionth wide
+    half = span / 2 * 1.15  # 15 % margin: labels and arrow heads stay inside
     df["tag"] = _shared_labels(df, cell=2 * half * 0.02)
     sentences = tuple(dict.fromkeys(df["sentence"]))
     corners = pd.DataFrame({"x0": centre[0] + [-half, half], "y0": centre[1] + [-half, half], "frame": True})
@@ -254,19 +259,21 @@ MAP_SIZE = 560  # px, square: fits beside a laptop's sidebar and under a project
 
 
 def _shared_labels(df: pd.DataFrame, cell: float) -> list[str]:
-    """One label per spot: the words whose outputs fall in the same small cell, joined; '' for the rest."""
-    spots = list(zip(np.floor(df["x1"] / cell).astype(int), np.floor(df["y1"] / cell).astype(int)))
-    first: dict[tuple[int, int], int] = {}
-    words: dict[tuple[int, int], list[str]] = {}
-    for i, (spot, word, is_target) in enumerate(zip(spots, df["word"], df["target"])):
-        if spot not in first or (is_target and not df["target"].iloc[first[spot]]):
-            first[spot] = i  # the target, if any, carries the spot's label (in bold)
-        if word not in words.setdefault(spot, []):
-            words[spot].append(word)
+    """One label per spot: the words whose outputs lie within ``cell`` of a spot's first word, joined;
+    '' for the rest. Greedy, in order (at most 128 points, so the O(n^2) distances are nothing)."""
+    xy = df[["x1", "y1"]].to_numpy(dtype=float)
+    is_target = df["target"].to_numpy(dtype=bool)
+    spot_of = np.full(len(df), -1)
+    for i in range(len(df)):
+        if spot_of[i] < 0:  # a new spot: every later word near this one joins it
+            near = (spot_of < 0) & (np.hypot(*(xy - xy[i]).T) <= cell)
+            spot_of[near] = i
     tags = [""] * len(df)
-    for spot, i in first.items():
-        target_word = df["word"].iloc[i]
-        tags[i] = ", ".join([target_word] + [w for w in words[spot] if w != target_word])
+    for spot in dict.fromkeys(spot_of):
+        members = np.flatnonzero(spot_of == spot)
+        carrier = next((m for m in members if is_target[m]), members[0])  # the target carries it (in bold)
+        words = list(dict.fromkeys([df["word"].iloc[carrier]] + [df["word"].iloc[m] for m in members]))
+        tags[carrier] = ", ".join(words)
     return tags
 
 
@@ -400,7 +407,7 @@ def _strip_template(text_limit: int) -> alt.LayerChart:
 
 def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, title: str = "",
                x_title: str | None = None, y_title: str | None = None, log_x: bool = False,
-               log_y: bool = False, dashed: str | None = None) -> alt.Chart:
+               log_y: bool = False, dashed: str | None = None) -> alt.Chart | alt.LayerChart:
     """A line chart with points (loss curves, measurements against d_k)."""
     enc = dict(
         x=alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log", base=2) if log_x else alt.Undefined),

@@ -37,9 +37,13 @@ def info(message: str, where=st) -> None:
 def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -> None:
     """What every page says about a sentence it uses: truncation and unknown words."""
     from attention_core import MAX_TOKENS
+    from attention_core.text import MAX_WORD_CHARS
 
-    if tokens.truncated:
-        warning(f"Only the first {MAX_TOKENS} words are used (the text was longer).", where)
+    if tokens.truncated and len(tokens) >= MAX_TOKENS:
+        warning(f"Only the first {MAX_TOKENS} words are used (the text was longer; a word split in two, such as "
+                "don't, counts as two).", where)
+    elif tokens.truncated:
+        warning(f"A word longer than {MAX_WORD_CHARS} characters was cut to its first {MAX_WORD_CHARS}.", where)
     unknown = [w for w, k in zip(tokens.words, known) if not k]
     if unknown:
         info(f"Not in {vocabulary}: {', '.join(unknown)}. They get the {oov_label}.", where)

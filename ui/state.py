@@ -382,16 +382,32 @@ def analyse(text: str, settings: Settings, source=None) -> Analysis:
     return Analysis(tokens=tokens, known=lookup.known, trace=trace, target_index=target_index(tokens, settings))
 
 
+def has_words(text: str) -> bool:
+    """True when the tokenizer finds a word (so "!!! ???" counts as empty, as the rule says)."""
+    try:
+        ac.tokenize(text, max_tokens=1)
+    except ac.EmptyInputError:
+        return False
+    return True
+
+
 def lesson_sentence(settings: Settings) -> tuple[str, str]:
-    """(name, text) of the sentence a one-sentence page uses: sentence 1, or sentence 2 if 1 is empty."""
-    if not settings.s1.strip() and settings.s2.strip():
+    """(name, text) of the sentence a one-sentence page uses: sentence 1, or sentence 2 if 1 has no words."""
+    if not has_words(settings.s1) and has_words(settings.s2):
         return "Sentence 2", settings.s2
     return "Sentence 1", settings.s1
 
 
 def target_index(tokens: ac.Tokens, settings: Settings) -> int | None:
-    """The first token equal to the target word (case-insensitive), or None."""
-    target = settings.target.lower()
+    """The first token equal to the target word, or None.
+
+    The target goes through the tokenizer too, so it is compared as the sentence's words are:
+    case, accents typed two ways, ’ and a clitic ("Apple's" follows "Apple") make no difference.
+    """
+    try:
+        target = ac.tokenize(settings.target).keys[0]
+    except ac.EmptyInputError:
+        return None
     return tokens.keys.index(target) if target in tokens.keys else None
 
 

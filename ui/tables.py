@@ -74,3 +74,20 @@ def export_csv(sentences: dict[str, tuple[Sequence[str], object]]) -> tuple[byte
         ], axis=1))
     return (pd.concat(weights).to_csv(index=False).encode("utf-8-sig"),
             pd.concat(outputs).to_csv(index=False).encode("utf-8-sig"))
+
+
+def asymmetry(S: np.ndarray, fmt: str = ".3f") -> tuple[str, str | None]:
+    """The largest |S - Sᵀ| as shown, and a note when it is only rounding.
+
+    A score matrix X Xᵀ is symmetric in exact arithmetic, but float64 adds the same
+    products in a different order for (i, j) and (j, i), so the computed gap can
+    be ~1e-15 of the scores, depending on the CPU and BLAS. Gaps at or below
+    1e-12 of the largest score are shown as "0", with the computed value in a note.
+    """
+    S = np.asarray(S, dtype=float)
+    gap = float(np.max(np.abs(S - S.T)))
+    if gap <= 1e-12 * max(float(np.max(np.abs(S))), 1e-300):
+        note = (f"The computer's value is {gap:.1e}: rounding in the last of ~16 digits, because x·y and y·x "
+                "add the same products in a different order.") if gap > 0 else None
+        return "0", note
+    return format(gap, fmt), None

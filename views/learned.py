@@ -90,10 +90,12 @@ lear = ac.self_attention(X, learned.projections)
 c1, c2 = st.columns(2)
 with c1:
     charts.show(charts.attention_bars(rand.attention_weights[2], tokens.words,
-                                      title="random W_Q, W_K: where Apple looks", colour=charts.OKABE_ITO[1]))
+                                      title="random W_Q, W_K: where Apple looks",
+                                      colour=charts.VARIANT_COLOURS["random"]))
 with c2:
     charts.show(charts.attention_bars(lear.attention_weights[2], tokens.words,
-                                      title="learned W_Q, W_K: where Apple looks", colour=charts.OKABE_ITO[2]))
+                                      title="learned W_Q, W_K: where Apple looks",
+                                      colour=charts.VARIANT_COLOURS["learned"]))
 st.markdown(f"Apple's attention to *watch*: **{rand.attention_weights[2, 3]:.2f}** with random projections, "
             f"**{lear.attention_weights[2, 3]:.2f}** with learned ones (\"watch\" is not in the training data).")
 

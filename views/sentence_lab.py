@@ -103,7 +103,8 @@ def map_tab() -> None:
                       "each word's value vector with its output, both in the value space.")
     if before.shape[1] == 2:  # 2-D vectors need no projection: draw the real coordinates
         pts["x0"], pts["y0"], pts["x1"], pts["y1"] = before[:, 0], before[:, 1], after[:, 0], after[:, 1]
-        charts.show(charts.pca_plot(pts, title="every word in its own 2-D space", axes=("x", "y"), colours=colours))
+        title = "every word in its own 2-D space" if word_space else "value vectors and outputs, in 2-D"
+        charts.show(charts.pca_plot(pts, title=title, axes=("x", "y"), colours=colours))
         st.caption(f"Hollow circle = {start}, filled arrow head = output after attention, at their real "
                    "coordinates.")
         return

@@ -16,8 +16,8 @@ st.caption("One sentence through self-attention, one matrix at a time, in the or
            "softmax(Q Kᵀ / √d_k) V. Every number below is computed live from the sidebar's settings.")
 
 # the sentences that have text (if neither has, sentence 1 shows the "enter a word" message)
-sentences = [name for name, t in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)) if t.strip()] or [
-    "Sentence 1"]
+sentences = [name for name, t in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2))
+             if state.has_words(t)] or ["Sentence 1"]
 which = st.segmented_control("Sentence", sentences, default=sentences[0], key="sbs_sentence", required=True,
                              persist_state="session")  # kept when the class visits another page
 text = settings.s2 if which == "Sentence 2" else settings.s1
@@ -37,8 +37,8 @@ if settings.embeddings == "toy":
                        "x": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3),
                        "y": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3)},
     )
-    vectors = {str(w).strip().lower(): (float(x), float(y)) for w, x, y in edited.dropna().itertuples(index=False)
-               if str(w).strip()}
+    vectors = {ac.lookup_key(str(w).strip()): (float(x), float(y))
+               for w, x, y in edited.dropna().itertuples(index=False) if str(w).strip()}
     if not vectors:
         messages.warning("The table is empty: every word would be unknown. Add a word, or reset.")
     elif vectors != {w: (float(x), float(y)) for w, (x, y) in zip(current.words, current.matrix)}:
@@ -74,7 +74,7 @@ else:
     with st.expander(f"2. W_Q, W_K [{d_model} x {d_k}] and W_V [{d_model} x {d_v}] ({proj.kind})"):
         tables.show_matrix("W_Q", proj.W_Q, cols_d, [f"k{j}" for j in range(d_k)])
         tables.show_matrix("W_K", proj.W_K, cols_d, [f"k{j}" for j in range(d_k)])
-        if np.array_equal(proj.W_V, np.eye(d_model)):
+        if proj.values_in_word_space:
             st.markdown("W_V = I: the values are the embeddings themselves, so outputs stay in the same space.")
         else:
             tables.show_matrix("W_V", proj.W_V, cols_d)

@@ -2,11 +2,10 @@
 
 import inspect
 
-import numpy as np
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, state
+from ui import charts, messages, state, tables
 
 settings = state.current_settings()
 
@@ -42,14 +41,10 @@ def symmetry_section(S, title: str, metric_format: str, explanation: str) -> Non
     with c1:
         charts.show(charts.heatmap(S, words, title=title, value_name="score", diverging=True))
     with c2:
-        gap = float(np.max(np.abs(S - S.T)))
-        if gap <= 1e-12 * max(float(np.max(np.abs(S))), 1e-300):  # float64 sums in another order differ by ~1e-16
-            st.metric("largest |S − Sᵀ|", "0", help="exactly symmetric in exact arithmetic")
-            if gap > 0:
-                st.caption(f"The computer's value is {gap:.1e}: rounding in the last of ~16 digits, because "
-                           "x·y and y·x add the same products in a different order.")
-        else:
-            st.metric("largest |S − Sᵀ|", format(gap, metric_format))
+        value, note = tables.asymmetry(S, metric_format)
+        st.metric("largest |S − Sᵀ|", value)
+        if note:
+            st.caption(note)
         if len(words) >= 2:
             i = target if target is not None else 0
             j = (i + 1) % len(words)
@@ -69,9 +64,6 @@ symmetry_section(variants["random"].scores, f"scores = (X W_Q)(X W_K)ᵀ, random
                  "Now a word can look at another without being looked at as much in return: the query asks "
                  "\"what am I looking for?\", the key answers \"what do I offer?\".")
 
-# not blue or orange: those mean sentence 1 and sentence 2 everywhere else in the app
-VARIANT_COLOURS = {"off": "#666666", "random": charts.OKABE_ITO[2], "learned": charts.OKABE_ITO[3]}
-
 st.header("3. Off, random, learned: where the target looks")
 if learned_note:
     messages.info(learned_note)
@@ -82,7 +74,7 @@ cols = st.columns(len(variants))
 for col, (name, tr) in zip(cols, variants.items()):
     with col:
         charts.show(charts.attention_bars(tr.attention_weights[row], words, title=f"{name}: row of '{words[row]}'",
-                                          colour=VARIANT_COLOURS[name], width=170))
+                                          colour=charts.VARIANT_COLOURS[name], width=170))
 st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
            "decides the sense of an ambiguous word (see Learned projections).")
 
