@@ -325,7 +325,7 @@ def test_empty_sentence_2_is_optional():
 
 def test_d_k_with_projections_off_says_where_it_applies():
     off = new_app()
-    assert any("Projections off" in c.value and "d_k = d_model" in c.value for c in off.sidebar.caption)
+    assert any("Projections off" in c.value and "d_model" in c.value for c in off.sidebar.caption)
     assert not any("Projections off" in c.value for c in new_app(projections="random").sidebar.caption)
 
 
@@ -408,3 +408,13 @@ def test_a_cut_word_is_not_reported_as_a_cut_sentence():
     warnings = texts(at, "warning")
     assert any("longer than 40 characters" in w for w in warnings)
     assert not any("Only the first 64 words" in w for w in warnings)
+
+
+def test_an_unknown_concept_word_is_left_out_once_and_the_rest_are_drawn():
+    at = new_app(concepts="tech, xyzzyq, fruit", tab="Meaning")
+    no_exception(at)
+    said = [w for w in texts(at, "warning") if "xyzzyq" in w]
+    assert len(said) == 1  # once, not once per sentence
+    bars = chart_titled(at, "closeness to each concept")
+    assert len(bars) == 2 and all(set(df["concept"]) == {"tech", "fruit"} for _, df in bars)
+    assert sum(t.value.startswith("Between tech and fruit") for t in at.text) == 2

@@ -147,3 +147,15 @@ def test_learned_projections_need_glove():
 def test_lesson_pages_show_the_code_behind_their_numbers(view, name):
     at = open_page(view)
     assert name in code_blocks(at)
+
+
+@pytest.mark.parametrize("view", ["step_by_step", "why_scale", "why_projections"])
+def test_a_settings_error_is_not_blamed_on_sentence_1(view):
+    at = new_app(embeddings="random vectors", projections="learned")
+    at.switch_page(f"views/{view}.py").run()
+    no_exception(at)
+    errors = [e.value for e in at.error]
+    if view == "why_projections":  # it compares off / random / learned itself and does not use the setting
+        assert not errors
+        return
+    assert len(errors) == 1 and "trained on GloVe" in errors[0] and not errors[0].startswith("Sentence")

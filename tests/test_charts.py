@@ -207,3 +207,17 @@ def test_pca_plot_nearby_words_share_a_label_across_any_grid_line():
 def test_heatmap_ignores_a_bound_that_would_break_or_flip_the_scale(bad):
     spec = charts.heatmap(np.array([[1.0, -3.0], [2.0, 0.5]]), ["a", "b"], diverging=True, bound=bad).to_dict()
     assert spec["params"] == [{"name": "bound", "value": 3.0}]
+
+
+def test_pca_plot_labels_that_would_overlap_are_merged_and_capped():
+    """Outputs a label's height apart would print their words over each other: one label instead, at most
+    four words and then '+N'; a word far away keeps its own label."""
+    n = 7
+    pts = pd.DataFrame({"label": [f"{i + 1:02d} w{i}" for i in range(n)] + ["08 far"],
+                        "sentence": ["1: s"] * (n + 1),
+                        "x0": [0.0] * (n + 1), "y0": [0.0] * (n + 1),
+                        "x1": [0.05 * i for i in range(n)] + [10.0], "y1": [0.0] * n + [10.0],
+                        "target": [False] * (n + 1)})
+    tags = list(data_of(charts.pca_plot(pts)).query("not frame")["tag"])
+    assert tags[0] == "w0, w1, w2, w3 +3" and tags[1:n] == [""] * (n - 1)
+    assert tags[n] == "far"

@@ -221,8 +221,8 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     The chart is square with one scale for both axes, so distances and angles
     look as they are (the tutorial's 2-D pictures, PCA's distances). Two invisible
     ``frame`` rows fix that square around every point with a margin. Words whose
-    outputs land on the same spot (within 2 % of the frame of the first of them)
-    share one label, "apple, phones", instead of printing over each other.
+    labels would overlap share one label, "apple, phones" (at most four words,
+    then "+N"), instead of printing over each other.
     """
     df = points.copy()
     dx, dy = df["x1"] - df["x0"], df["y1"] - df["y0"]
@@ -237,7 +237,7 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
     if not span > 1e-9 * max(1.0, float(np.abs(centre).max())):  # every point on one spot ("the the"): a frame
         span = max(1.0, float(np.abs(centre).max()))  # of a readable size, not one a billionth wide
     half = span / 2 * 1.15  # 15 % margin: labels and arrow heads stay inside
-    df["tag"] = _shared_labels(df, cell=2 * half * 0.02)
+    df["tag"] = _shared_labels(df, px_per_unit=MAP_SIZE / (2 * half))
     sentences = tuple(dict.fromkeys(df["sentence"]))
     corners = pd.DataFrame({"x0": centre[0] + [-half, half], "y0": centre[1] + [-half, half], "frame": True})
     corners[["x1", "y1"]] = corners[["x0", "y0"]].to_numpy()
@@ -255,25 +255,48 @@ def pca_plot(points: pd.DataFrame, *, title: str = "", variance: Sequence[float]
                           "subtitleFontSize": FONT_SIZE})
 
 
-MAP_SIZE = 560  # px, square: fits beside a laptop's sidebar and under a projector's title
+MAP_SIZE = 480  # px, square: with its title and legend it fits a 1366 x 768 laptop's window
 
 
-def _shared_labels(df: pd.DataFrame, cell: float) -> list[str]:
-    """One label per spot: the words whose outputs lie within ``cell`` of a spot's first word, joined;
-    '' for the rest. Greedy, in order (at most 128 points, so the O(n^2) distances are nothing)."""
-    xy = df[["x1", "y1"]].to_numpy(dtype=float)
-    is_target = df["target"].to_numpy(dtype=bool)
-    spot_of = np.full(len(df), -1)
-    for i in range(len(df)):
-        if spot_of[i] < 0:  # a new spot: every later word near this one joins it
-            near = (spot_of < 0) & (np.hypot(*(xy - xy[i]).T) <= cell)
-            spot_of[near] = i
+def _shared_labels(df: pd.DataFrame, px_per_unit: float, max_words: int = 4) -> list[str]:
+    """Word labels that never print over each other: '' for a word whose label is merged into another.
+
+    Greedy, targets first, then in order: each word's label box (in pixels, anchored as the text
+    marks draw it: left-aligned, 9 px right of and above its arrow head) either joins the first
+    label already placed that it would overlap (or whose point it sits on), or is placed itself.
+    A label lists at most ``max_words`` words, then "+N". At most 128 points: O(n^2) is nothing.
+    """
+    xs = df["x1"].to_numpy(dtype=float) * px_per_unit
+    ys = -df["y1"].to_numpy(dtype=float) * px_per_unit  # screen y grows downwards
+    words, is_target = list(df["word"]), df["target"].to_numpy(dtype=bool)
+    height = FONT_SIZE + 4
+
+    def box(i: int, text: str) -> tuple[float, float, float, float]:
+        char = (FONT_SIZE + 3) * 0.62 if is_target[i] else FONT_SIZE * 0.58
+        left, bottom = xs[i] + 9, ys[i] - 9
+        return left, left + char * len(text), bottom - height, bottom
+
+    def overlap(a, b) -> bool:
+        return not (a[1] < b[0] or b[1] < a[0] or a[3] < b[2] or b[3] < a[2])
+
+    def text(members: list[str]) -> str:
+        shown = ", ".join(members[:max_words])
+        return shown + (f" +{len(members) - max_words}" if len(members) > max_words else "")
+
+    placed: list[tuple[int, list[str]]] = []  # (carrier row, its words)
+    for i in sorted(range(len(df)), key=lambda i: not is_target[i]):
+        mine = box(i, words[i])
+        for carrier, members in placed:
+            same_point = np.hypot(xs[i] - xs[carrier], ys[i] - ys[carrier]) < 6
+            if same_point or overlap(mine, box(carrier, text(members))):
+                if words[i] not in members:
+                    members.append(words[i])
+                break
+        else:
+            placed.append((i, [words[i]]))
     tags = [""] * len(df)
-    for spot in dict.fromkeys(spot_of):
-        members = np.flatnonzero(spot_of == spot)
-        carrier = next((m for m in members if is_target[m]), members[0])  # the target carries it (in bold)
-        words = list(dict.fromkeys([df["word"].iloc[carrier]] + [df["word"].iloc[m] for m in members]))
-        tags[carrier] = ", ".join(words)
+    for carrier, members in placed:
+        tags[carrier] = text(members)
     return tags
 
 
@@ -366,10 +389,10 @@ def _neighbour_template(after_tint: str) -> alt.LayerChart:
 
 
 def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int | None = None, *,
-                max_width: int = 420) -> alt.LayerChart:
+                max_width: int = 420, colour: str = OKABE_ITO[0]) -> alt.LayerChart:
     """The sentence's tokens as chips, wrapped onto rows: grey = in the vocabulary,
-    vermillion + "?" = unknown, blue = the target word. Drawn as a chart, so typed
-    text is never rendered as HTML or Markdown."""
+    vermillion + "?" = unknown, ``colour`` (the sentence's) = the target word. Drawn
+    as a chart, so typed text is never rendered as HTML or Markdown."""
     labels = token_labels(words)
     status = ["word" if k else "unknown" for k in known]
     if target_index is not None and known[target_index]:
@@ -382,26 +405,29 @@ def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int |
     df = pd.DataFrame({"label": labels, "text": texts, "status": status,
                        "col": position % per_row, "row": position // per_row})
     n_rows = int(df["row"].max()) + 1
-    chart = _filled(_strip_template(cell - 10), df, width=cell * min(len(labels), per_row), height=44 * n_rows)
+    chart = _filled(_strip_template(cell - 10, colour), df, width=cell * min(len(labels), per_row), height=44 * n_rows)
     object.__setattr__(chart, "_canvas", False)  # SVG: the words stay text nodes (screen readers, tests)
     return chart
 
 
 @functools.lru_cache(maxsize=32)
-def _strip_template(text_limit: int) -> alt.LayerChart:
+def _strip_template(text_limit: int, target_colour: str) -> alt.LayerChart:
     domain = ["word", "target", "unknown"]
     x = alt.X("col:O", axis=None)
     y = alt.Y("row:O", axis=None)
     chips = alt.Chart().mark_rect(cornerRadius=10, stroke="white", strokeWidth=4).encode(
         x=x, y=y,
-        color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=["#E4E9F0", "#0072B2", "#D55E00"]),
+        color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=["#E4E9F0", target_colour, "#D55E00"]),
                         legend=None),
         tooltip=[alt.Tooltip("text:N", title="word"), alt.Tooltip("label:N", title="position"),
                  alt.Tooltip("status:N")],
     )
+    light_target = "true" if target_colour == OKABE_ITO[1] else "false"
     text = alt.Chart().mark_text(fontSize=FONT_SIZE + 1, limit=text_limit, baseline="middle").encode(
         x=x, y=y, text="text:N",
-        color=alt.condition("datum.status == 'word'", alt.value("#111111"), alt.value("white")))
+        # white reads on blue and vermillion (4.5:1 and more); on orange (2:1) dark ink does
+        color=alt.condition(f"datum.status == 'word' || (datum.status == 'target' && {light_target})",
+                            alt.value("#111111"), alt.value("white")))
     return alt.LayerChart(layer=[chips, text], config=CONFIG)
 
 

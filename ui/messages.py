@@ -53,5 +53,9 @@ def problem(where: str, exc: Exception) -> None:
     """A sentence the core refused: an empty one is a warning (nothing is wrong, there is nothing to
     show yet), anything else an error. Same colour for the same problem on every page."""
     import attention_core as ac
+    from ui.state import SettingsError
 
-    (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {exc}")
+    if isinstance(exc, SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
+        error(str(exc))
+    else:
+        (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {exc}")

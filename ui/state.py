@@ -173,15 +173,21 @@ def render_sidebar() -> None:
     c2.number_input("Projection seed", *LIMITS["proj_seed"], value=DEFAULTS.proj_seed, key="proj_seed",
                     bind="query-params", help="random start of W_Q, W_K, W_V (also the start of training)")
     if _ID.get(st.session_state.get("projections"), DEFAULTS.projections) == "off":
-        sb.caption("Projections off: Q = K = V = X, so here d_k = d_model (50 for GloVe). d_k and the seed above "
-                   "still set Why projections? and Learned projections.")
+        sb.caption("Projections off: Q = K = V = X, so d_k is the vectors' own size (d_model: 50 for GloVe, 2 for "
+                   "the tutorial's). d_k and the seed above still set Why projections? and Learned projections.")
     sb.toggle("Scale scores by 1/√d_k", value=DEFAULTS.scale, key="scale", bind="query-params")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
-        st.warning("This link had setting(s) that make no sense: " + ", ".join(reset) + ". Using the defaults "
-                   "for them.", icon=":material/link_off:")
+        named = ", ".join(f"{LINK_NAMES[key]} ({key})" if key in LINK_NAMES else key for key in reset)
+        st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",
+                   icon=":material/link_off:")
 
 
 _ID = {label: key for table in (EMBEDDINGS, PROJECTIONS, OOV) for key, label in table.items()}
+
+
+LINK_NAMES = {"embeddings": "Word vectors", "dim": "Dimension", "seed": "Vector seed", "oov": "Unknown words get",
+              "projections": "Projections", "proj_seed": "Projection seed", "scale": "Scale scores",
+              "matrix_view": "Heatmap shows"}  # the labels a reader sees for a link's parameters
 
 
 def _get(key: str):
@@ -287,10 +293,14 @@ def projections_for(settings: Settings, d_model: int) -> ac.Projections | None:
     return learned_projections(settings, d_model)
 
 
+class SettingsError(ac.AttentionLabError):
+    """Settings that do not go together (not a problem with any one sentence)."""
+
+
 def learned_projections(settings: Settings, d_model: int) -> ac.Projections:
     """W_Q, W_K trained on the word-sense sentences (cached per d_k and seed)."""
     if settings.embeddings != "glove" or d_model != glove().dim:
-        raise ac.AttentionLabError(
+        raise SettingsError(
             "Learned projections were trained on GloVe 50-d vectors: pick GloVe 50-d in the sidebar, "
             "or set projections to off or random."
         )

@@ -69,7 +69,7 @@ def attention_tab() -> None:
         tr, words = res.trace, res.tokens.words
         with col:
             st.subheader(name)
-            charts.show(charts.token_strip(words, res.known, res.target_index))
+            charts.show(charts.token_strip(words, res.known, res.target_index, colour=colour_of(name)))
             messages.sentence_notices(res.tokens, res.known, source.name, state.OOV[settings.oov])
             charts.show(charts.heatmap(shown(tr), words, title=f"{view} [{len(words)} x {len(words)}]",
                                        value_name=view, diverging=view != "weights", bound=bound))
@@ -133,6 +133,7 @@ def meaning_tab() -> None:
         messages.info(f"The target word '{settings.target}' is in neither sentence.")
         return
     st.subheader(f"What does '{messages.escape(settings.target)}' mean here?")
+    concepts = known_concepts() if settings.embeddings == "glove" else settings.concepts
     cols = st.columns(len(targets), gap="large")
     for col, (name, res) in zip(cols, targets.items()):
         i, tr = res.target_index, res.trace
@@ -147,7 +148,7 @@ def meaning_tab() -> None:
                 near_a = state.neighbours(tuple(after), (key,))
                 charts.show(charts.neighbour_bars(near_b, near_a, title="nearest GloVe words (cosine)",
                                                   colour=colour_of(name)))
-                concept_readout(before, after, colour_of(name))
+                concept_readout(before, after, colour_of(name), concepts)
             elif settings.embeddings == "concepts" and word_space:
                 df = pd.DataFrame({
                     "concept": list(source.concepts) * 2,
@@ -165,7 +166,7 @@ def meaning_tab() -> None:
                 st.code(first + ", ".join(f"{v:.5f}" for v in before[:shown])
                         + (", ...)" if len(before) > shown else ")") + "\n"
                         + second + ", ".join(f"{v:.5f}" for v in after[:shown])
-                        + (", ...)" if len(after) > shown else ")"), language=None)
+                        + (", ...)" if len(after) > shown else ")"), language=None, wrap_lines=True)
                 if word_space:
                     messages.info("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
                                   "to read the meaning in words.")
@@ -174,10 +175,10 @@ def meaning_tab() -> None:
                                   "of value vectors, not a word vector, so it has no nearest words or concept "
                                   "scores. Pick projections 'random' (W_V = I) or 'learned' to read its "
                                   "meaning in words.")
-    meaning_hints()
+    meaning_hints(all(res.trace.projections.values_in_word_space for res in targets.values()))
 
 
-def meaning_hints() -> None:
+def meaning_hints(word_space: bool) -> None:
     """What to try next: the learned projections, and concept words that fit the target."""
     if settings.embeddings == "glove" and settings.projections == "off":
         st.caption("With projections off a word mostly looks at words like itself, so it moves only a little. "
@@ -185,27 +186,32 @@ def meaning_hints() -> None:
                    "its sense.")
     senses = state.sense_pairs()
     target = settings.target.lower()
-    if target in senses and tuple(settings.concepts[:2]) != senses[target]:
+    if word_space and target in senses and tuple(settings.concepts[:2]) != senses[target]:
         a, b = senses[target]  # (target equals one of the data's own words here, so it is safe to show)
         st.caption(f"The two senses of '{target}' in this app's data are {a} and {b}: try the concept words "
                    f"'{a}, {b}' in the sidebar.")
 
 
-def concept_readout(before: np.ndarray, after: np.ndarray, colour: str) -> None:
+def known_concepts() -> tuple[str, ...]:
+    """The concept words GloVe has; the others are named once, above both sentences."""
+    glove = state.glove()
+    unknown = [c for c in settings.concepts if c not in glove]
+    if unknown:
+        messages.warning(f"Concept word(s) not in GloVe, left out: {', '.join(unknown)}.")
+    return tuple(c for c in settings.concepts if c in glove)
+
+
+def concept_readout(before: np.ndarray, after: np.ndarray, colour: str, concepts: tuple[str, ...]) -> None:
     """Concept bars, and the tutorial's 'x% tech / y% fruit' for the first two concepts."""
-    if not settings.concepts:
+    if not concepts:
         return
-    try:
-        sc = ac.concept_scores(np.vstack([before, after]), state.glove(), settings.concepts)
-    except ac.AttentionLabError as exc:
-        messages.warning(str(exc))
-        return
-    n = len(settings.concepts)
-    df = pd.DataFrame({"concept": list(settings.concepts) * 2, "stage": ["before"] * n + ["after"] * n,
+    sc = ac.concept_scores(np.vstack([before, after]), state.glove(), concepts)
+    n = len(concepts)
+    df = pd.DataFrame({"concept": list(concepts) * 2, "stage": ["before"] * n + ["after"] * n,
                        "cosine": sc.ravel()})
     charts.show(charts.concept_bars(df, title="closeness to each concept", colour=colour))
     if n >= 2 and np.all(sc[:, :2] > 0):
-        a, b = settings.concepts[:2]
+        a, b = concepts[:2]
         share = sc[:, 0] / sc[:, :2].sum(axis=1)
         st.text(f"Between {a} and {b} (each cosine as a share of the two): "
                 f"before {share[0]:.0%} {a} / {1 - share[0]:.0%} {b}, "

@@ -71,13 +71,14 @@ tables.show_matrix("1. X, the embeddings", tr.X, lab, cols_d,
 if proj.kind == "identity":
     st.markdown("**2. W_Q, W_K, W_V**: projections are off, so W_Q = W_K = W_V = I and Q = K = V = X.")
 else:
-    with st.expander(f"2. W_Q, W_K [{d_model} x {d_k}] and W_V [{d_model} x {d_v}] ({proj.kind})"):
+    w_v = "W_V = I" if proj.values_in_word_space else f"W_V [{d_model} x {d_v}]"
+    with st.expander(f"2. W_Q, W_K [{d_model} x {d_k}] ({proj.kind}) and {w_v}"):
         tables.show_matrix("W_Q", proj.W_Q, cols_d, [f"k{j}" for j in range(d_k)])
         tables.show_matrix("W_K", proj.W_K, cols_d, [f"k{j}" for j in range(d_k)])
         if proj.values_in_word_space:
             st.markdown("W_V = I: the values are the embeddings themselves, so outputs stay in the same space.")
         else:
-            tables.show_matrix("W_V", proj.W_V, cols_d)
+            tables.show_matrix("W_V", proj.W_V, cols_d, [f"v{j}" for j in range(d_v)])
 cols_k = [f"k{j}" for j in range(d_k)]
 c1, c2, c3 = st.columns(3)
 tables.show_matrix("3. queries = X @ W_Q", tr.queries, lab, cols_k, where=c1)
