@@ -418,3 +418,14 @@ def test_an_unknown_concept_word_is_left_out_once_and_the_rest_are_drawn():
     bars = chart_titled(at, "closeness to each concept")
     assert len(bars) == 2 and all(set(df["concept"]) == {"tech", "fruit"} for _, df in bars)
     assert sum(t.value.startswith("Between tech and fruit") for t in at.text) == 2
+
+
+def test_what_an_upload_gave_is_said_in_the_sidebar_on_every_page():
+    at = new_app(embeddings="upload a file")
+    data = b"i 1 0 0\nlove 0 1 0\napple 0.5 0.5 0\napple 9 9 9\nphones 0.4 0.6 0.1\njuice 0.9 0.1 0\n"
+    at.sidebar.file_uploader(key="upload_file").set_value(("v_[x](javascript:1).txt", data, "text/plain")).run()
+    for view in ("views/sentence_lab.py", "views/step_by_step.py"):
+        at.switch_page(view).run()
+        no_exception(at)
+        said = texts(at.sidebar, "info")
+        assert any("5 words x 3 numbers" in s and "1 duplicate word(s)" in s for s in said), said

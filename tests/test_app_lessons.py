@@ -73,9 +73,9 @@ def test_why_scale_measures_variance_growing_with_d_k():
 def test_why_scale_temperature_equals_scaling():
     at = open_page("why_scale")
     md = "\n".join(m.value for m in at.markdown)
-    assert "largest difference 0.0e+00" in md or "largest difference" in md
-    diff = float(md.split("largest difference ")[1].split(")")[0])
-    assert diff < 1e-12
+    if "identical to the scaled attention weights" not in md:  # else: within rounding, and the gap is shown
+        diff = float(md.split("largest difference ")[1].split(",")[0])
+        assert diff < 1e-12
 
 
 def test_why_projections_symmetry():

@@ -29,6 +29,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 SENTENCE_COLOURS = OKABE_ITO[:2]
 # projections off / random / learned, compared side by side: not blue or orange, which mean the sentences
 VARIANT_COLOURS = {"off": "#666666", "random": OKABE_ITO[2], "learned": OKABE_ITO[3]}
+LESSON_COLOURS = (OKABE_ITO[5], OKABE_ITO[2])  # Why scale?'s unscaled / scaled lines: not the sentence colours
 FONT_SIZE = 15
 TITLE_SIZE = 18
 
@@ -433,7 +434,8 @@ def _strip_template(text_limit: int, target_colour: str) -> alt.LayerChart:
 
 def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, title: str = "",
                x_title: str | None = None, y_title: str | None = None, log_x: bool = False,
-               log_y: bool = False, dashed: str | None = None) -> alt.Chart | alt.LayerChart:
+               log_y: bool = False, dashed: str | None = None,
+               palette: Sequence[str] = tuple(OKABE_ITO)) -> alt.Chart | alt.LayerChart:
     """A line chart with points (loss curves, measurements against d_k)."""
     enc = dict(
         x=alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log", base=2) if log_x else alt.Undefined),
@@ -443,7 +445,7 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, t
     if colour:
         cats = list(dict.fromkeys(df[colour]))
         measured = [c for c in cats if c != dashed]
-        palette = dict(zip(measured, OKABE_ITO))
+        palette = dict(zip(measured, palette))
         palette.update({dashed: INK} if dashed in cats else {})
         enc["color"] = alt.Color(f"{colour}:N", scale=alt.Scale(domain=cats, range=[palette[c] for c in cats]),
                                  legend=alt.Legend(title=None, orient="bottom", symbolType="stroke",

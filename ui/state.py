@@ -160,6 +160,7 @@ def render_sidebar() -> None:
         sb.caption("2-D vectors for: " + ", ".join(ac.TOY_VECTORS) + ". Try: love apple phones.")
     if emb == "upload":
         sb.file_uploader("GloVe or word2vec text file (max 5 MB)", type=["txt", "vec"], key="upload_file")
+        _upload_summary(sb)
     sb.text_input("Concept words (axes and read-out)", value=DEFAULTS.concepts, key="concepts", bind="query-params")
     sb.selectbox("Unknown words get", list(OOV.values()), key="oov", bind="query-params", help=OOV_HELP)
 
@@ -180,6 +181,22 @@ def render_sidebar() -> None:
         named = ", ".join(f"{LINK_NAMES[key]} ({key})" if key in LINK_NAMES else key for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",
                    icon=":material/link_off:")
+
+
+def _upload_summary(where) -> None:
+    """What the uploaded file gave (size, duplicates, ignored rows), in the sidebar, so every page shows it.
+    A file that cannot be read is explained by the page itself."""
+    from ui import messages  # (messages reads state lazily too)
+
+    upload = st.session_state.get("upload_file")
+    if upload is None:
+        return
+    try:
+        table = _uploaded_source(upload.getvalue(), upload.name)
+    except ac.AttentionLabError:
+        return
+    lines = [f"{len(table.words):,} words x {table.dim} numbers"] + list(getattr(table, "notes", ()))
+    messages.info(". ".join(line.rstrip(".") for line in lines) + ".", where)  # escaped: the file is user text
 
 
 _ID = {label: key for table in (EMBEDDINGS, PROJECTIONS, OOV) for key, label in table.items()}

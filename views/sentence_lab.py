@@ -26,8 +26,6 @@ try:
 except ac.AttentionLabError as exc:
     messages.error(str(exc))
     st.stop()
-for note in getattr(source, "notes", ()):
-    messages.info(f"{source.name}: {note}")
 
 results: dict[str, state.Analysis] = {}
 for name, text in (("Sentence 1", settings.s1), ("Sentence 2", settings.s2)):

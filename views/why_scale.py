@@ -21,7 +21,7 @@ st.title("Why scale by 1/√d_k?")
 st.caption("The tutorial leaves the √d_k for later. Here it is measured: random queries and keys with "
            "independent unit-variance entries, and what happens to the scores and to softmax as d_k grows.")
 
-seed = st.number_input("Random seed of the measurement", 0, 1000, 0, key="scale_seed",
+seed = st.number_input("Random seed of the measurement", 0, 1000, 0, key="scale_seed", width=260,
                        persist_state="session")  # kept when the class visits another page and comes back
 m = measured(int(seed))
 
@@ -33,6 +33,7 @@ var = pd.DataFrame({  # theory last and dashed: drawn on top of the measurement 
     + ["theory: d_k"] * len(m.d_k),
 })
 charts.show(charts.line_chart(var, "d_k", "variance", colour="what", log_x=True, log_y=True, dashed="theory: d_k",
+                              palette=charts.LESSON_COLOURS,
                               title="variance of the scores (log-log)", x_title="d_k",
                               y_title="variance"), width="stretch")
 st.dataframe(pd.DataFrame({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
@@ -51,9 +52,11 @@ peak = pd.DataFrame({
 c1, c2 = st.columns(2)
 with c1:
     charts.show(charts.line_chart(peak, "d_k", "largest weight", colour="scores", log_x=True,
+                                  palette=charts.LESSON_COLOURS,
                                   title="mean largest weight in a row", y_title="largest weight"), width="stretch")
 with c2:
     charts.show(charts.line_chart(peak, "d_k", "entropy", colour="scores", log_x=True,
+                                  palette=charts.LESSON_COLOURS,
                                   title=f"mean row entropy (uniform = ln {m.n_tokens} = {np.log(m.n_tokens):.2f})",
                                   y_title="entropy (nats)"), width="stretch")
 st.caption(f"Entropy measures how spread out a row of weights is: ln n (here ln {m.n_tokens} = "
@@ -98,7 +101,8 @@ if settings.scale:
 st.markdown(
     f"Low T sharpens the weights towards one-hot; high T flattens them towards uniform (1/{len(words)} each). "
     f"Dividing by √d_k is exactly the temperature T = √{d_k} = {np.sqrt(d_k):.3f}"
-    + (f": at that T these weights equal the scaled attention weights (largest difference {gap:.1e})."
+    + ((": at that T these weights are identical to the scaled attention weights." if gap == 0 else
+        f": at that T these weights equal the scaled attention weights (largest difference {gap:.1e}, rounding).")
        if gap is not None else ".")
 )
 
