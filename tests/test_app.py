@@ -169,7 +169,7 @@ def test_random_embeddings_and_random_projections_render():
     assert chart_titled(at, "its row of weights")
     at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4", tab="Meaning")
     no_exception(at)
-    assert any("need GloVe vectors" in v for v in texts(at, "info"))
+    assert sum("need GloVe vectors" in v for v in texts(at, "info")) == 1
     assert "apple  = (" in "\n".join(c.value for c in at.code)
 
 
@@ -188,7 +188,7 @@ def test_random_w_v_keeps_the_weights_and_moves_outputs_out_of_word_space():
     at = new_app(projections="random, W_V too", d_k="8", tab="Meaning")
     no_exception(at)
     assert not [df for spec, df in charts(at) if "rank" in df.columns], "no GloVe neighbours of a value-space vector"
-    assert any("not a word vector" in v for v in texts(at, "info"))
+    assert sum("not a word vector" in v for v in texts(at, "info")) == 1  # said once for both sentences
     code = "\n".join(c.value for c in at.code)
     assert "Apple @ W_V  = (" in code and "apple @ W_V  = (" in code  # value and output, both d_v = 8 wide
     assert all(line.count(",") == 7 and "..." not in line for line in code.splitlines())

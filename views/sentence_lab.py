@@ -132,6 +132,7 @@ def meaning_tab() -> None:
         return
     st.subheader(f"What does '{messages.escape(settings.target)}' mean here?")
     concepts = known_concepts() if settings.embeddings == "glove" else settings.concepts
+    why_no_words = None  # why the vectors cannot be read as words, if they cannot
     cols = st.columns(len(targets), gap="large")
     for col, (name, res) in zip(cols, targets.items()):
         i, tr = res.target_index, res.trace
@@ -166,13 +167,15 @@ def meaning_tab() -> None:
                         + second + ", ".join(f"{v:.5f}" for v in after[:shown])
                         + (", ...)" if len(after) > shown else ")"), language=None, wrap_lines=True)
                 if word_space:
-                    messages.info("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
-                                  "to read the meaning in words.")
+                    why_no_words = ("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
+                                    "to read the meaning in words.")
                 else:
-                    messages.info(f"With W_V random [{tr.X.shape[1]} x {tr.values.shape[1]}] the output is a mix "
-                                  "of value vectors, not a word vector, so it has no nearest words or concept "
-                                  "scores. Pick projections 'random' (W_V = I) or 'learned' to read its "
-                                  "meaning in words.")
+                    rows, cols = tr.projections.W_V.shape
+                    why_no_words = (f"With W_V random [{rows} x {cols}] the output is a mix of value vectors, not "
+                                    "a word vector, so it has no nearest words or concept scores. Pick projections "
+                                    "'random' (W_V = I) or 'learned' to read its meaning in words.")
+    if why_no_words:
+        messages.info(why_no_words)  # once, below both sentences
     meaning_hints(all(res.trace.projections.values_in_word_space for res in targets.values()))
 
 
