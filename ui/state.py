@@ -227,7 +227,7 @@ def current_settings() -> Settings:
         lo, hi = LIMITS[key]
         return v if lo <= v <= hi else getattr(DEFAULTS, key)
 
-    concepts = tuple(dict.fromkeys(c.strip().lower() for c in str(_get("concepts")).split(",") if c.strip()))
+    concepts = tuple(dict.fromkeys(ac.lookup_key(c.strip()) for c in str(_get("concepts")).split(",") if c.strip()))
     return Settings(
         s1=str(_get("s1")), s2=str(_get("s2")), target=str(_get("target")).strip(),
         embeddings=pick("embeddings", EMBEDDINGS), dim=bounded("dim"), seed=bounded("seed"),

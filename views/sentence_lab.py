@@ -170,8 +170,8 @@ def meaning_tab() -> None:
                     why_no_words = ("Nearest GloVe words and concept scores need GloVe vectors: pick GloVe 50-d "
                                     "to read the meaning in words.")
                 else:
-                    rows, cols = tr.projections.W_V.shape
-                    why_no_words = (f"With W_V random [{rows} x {cols}] the output is a mix of value vectors, not "
+                    d_model, d_v = tr.projections.W_V.shape
+                    why_no_words = (f"With W_V random [{d_model} x {d_v}] the output is a mix of value vectors, not "
                                     "a word vector, so it has no nearest words or concept scores. Pick projections "
                                     "'random' (W_V = I) or 'learned' to read its meaning in words.")
     if why_no_words:
@@ -186,7 +186,7 @@ def meaning_hints(word_space: bool) -> None:
                    "Set Projections to 'learned' in the sidebar to see it look harder at the word that decides "
                    "its sense.")
     senses = state.sense_pairs()
-    target = settings.target.lower()
+    target = ac.lookup_key(settings.target.strip())
     if word_space and target in senses and tuple(settings.concepts[:2]) != senses[target]:
         a, b = senses[target]  # (target equals one of the data's own words here, so it is safe to show)
         st.caption(f"The two senses of '{target}' in this app's data are {a} and {b}: try the concept words "
