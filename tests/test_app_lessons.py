@@ -159,3 +159,12 @@ def test_a_settings_error_is_not_blamed_on_sentence_1(view):
         assert not errors
         return
     assert len(errors) == 1 and "trained on GloVe" in errors[0] and not errors[0].startswith("Sentence")
+
+
+def test_learned_page_shows_a_live_counterexample():
+    """'I deposited money at the bank': the page says, from a live computation, where bank looks and what
+    its output is near (the default model looks at 'deposited', whose GloVe neighbours are sediments)."""
+    at = open_page("learned")
+    md = "\n".join(m.value for m in at.markdown)
+    assert "I deposited money at the bank" in md and "looks most at" in md
+    assert "**deposited**" in md and "sediments" in md  # d_k 16, seed 0: measured, not written in

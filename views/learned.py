@@ -99,6 +99,22 @@ with c2:
 st.markdown(f"Apple's attention to *watch*: **{rand.attention_weights[2, 3]:.2f}** with random projections, "
             f"**{lear.attention_weights[2, 3]:.2f}** with learned ones (\"watch\" is not in the training data).")
 
+st.subheader("Where it can be fooled")
+fooled = ac.tokenize("I deposited money at the bank")
+tr = ac.self_attention(glove.lookup(fooled.keys).vectors, learned.projections)
+i = fooled.keys.index("bank")
+top = int(np.argmax(tr.attention_weights[i]))
+near = [w for w, _ in state.neighbours(tuple(tr.contextual_embeddings[i]), ("bank",), k=5)]
+st.markdown(
+    f"In *I deposited money at the bank*, **bank** looks most at **{fooled.words[top]}** "
+    f"(weight {tr.attention_weights[i, top]:.2f}), and its output's nearest GloVe words are "
+    f"*{', '.join(near)}*. "
+    + ("Looking at *deposited* was a good choice, but in GloVe *deposited* is also what rivers do with silt, "
+       "so bank drifts towards the river sense. Attention only chooses where to look; what the word finds there "
+       "is that word's own embedding." if fooled.keys[top] == "deposited" else
+       "Attention only chooses where to look; what the word finds there is that word's own embedding.")
+)
+
 with st.expander("Every held-out sentence: prediction and attention to the cue"):
     report = pd.DataFrame(ac.sentence_report(learned, glove))
     st.dataframe(report.round(3), hide_index=True, width="stretch")
