@@ -14,6 +14,9 @@ import string
 
 import streamlit as st
 
+import attention_core as ac
+from attention_core.text import MAX_WORD_CHARS
+
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 
 
@@ -36,11 +39,8 @@ def info(message: str, where=st) -> None:
 
 def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -> None:
     """What every page says about a sentence it uses: truncation and unknown words."""
-    from attention_core import MAX_TOKENS
-    from attention_core.text import MAX_WORD_CHARS
-
-    if tokens.truncated and len(tokens) >= MAX_TOKENS:
-        warning(f"Only the first {MAX_TOKENS} words are used (the text was longer; a word split in two, such as "
+    if tokens.truncated and len(tokens) >= ac.MAX_TOKENS:
+        warning(f"Only the first {ac.MAX_TOKENS} words are used (the text was longer; a word split in two, such as "
                 "don't, counts as two).", where)
     elif tokens.truncated:
         warning(f"A word longer than {MAX_WORD_CHARS} characters was cut to its first {MAX_WORD_CHARS}.", where)
@@ -52,8 +52,7 @@ def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -
 def problem(where: str, exc: Exception) -> None:
     """A sentence the core refused: an empty one is a warning (nothing is wrong, there is nothing to
     show yet), anything else an error. Same colour for the same problem on every page."""
-    import attention_core as ac
-    from ui.state import SettingsError
+    from ui.state import SettingsError  # here, not at the top: ui.state imports this module
 
     if isinstance(exc, SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
         error(str(exc))

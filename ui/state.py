@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 import attention_core as ac
+from ui import messages
 
 # id -> label. The label is what the widget shows AND what the URL carries
 # (Streamlit binds a select's displayed option), so labels are short and stable.
@@ -186,8 +187,6 @@ def render_sidebar() -> None:
 def _upload_summary(where) -> None:
     """What the uploaded file gave (size, duplicates, ignored rows), in the sidebar, so every page shows it.
     A file that cannot be read is explained by the page itself."""
-    from ui import messages  # (messages reads state lazily too)
-
     upload = st.session_state.get("upload_file")
     if upload is None:
         return
