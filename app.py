@@ -2,19 +2,13 @@
 
 import streamlit as st
 
-from ui import state
+from ui import sidebar
+from ui.pages import PAGES
 
 st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide",
                    initial_sidebar_state="expanded")
 
-PAGES = [
-    st.Page("views/sentence_lab.py", title="Sentence Lab", icon=":material/compare_arrows:", default=True),
-    st.Page("views/step_by_step.py", title="Step by step", icon=":material/format_list_numbered:"),
-    st.Page("views/why_scale.py", title="Why scale?", icon=":material/straighten:"),
-    st.Page("views/why_projections.py", title="Why projections?", icon=":material/call_split:"),
-    st.Page("views/learned.py", title="Learned projections", icon=":material/school:"),
-]
-
-page = st.navigation(PAGES)
-state.render_sidebar()
+page = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=not p.url, url_path=p.url or None)
+                      for p in PAGES])
+sidebar.render()
 page.run()

@@ -4,7 +4,8 @@ Pure numpy + scikit-learn, float64, no Streamlit or Altair, and no work at
 import time (GloVe is loaded on the first ``load_glove()`` call).
 """
 
-from .attention import AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
+from . import lessons
+from .attention import Attended, AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
 from .embeddings import (
     DEFAULT_CONCEPTS,
     OOV_POLICIES,
@@ -26,12 +27,14 @@ from .errors import (
     MaskError,
     NonFiniteError,
     NotEnoughWordsError,
+    SettingsError,
     ShapeError,
     UnknownWordError,
     VectorFileError,
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
+from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
 from .text import MAX_TOKENS, Tokens, lookup_key, tokenize
 from .training import (
     SenseExample,
@@ -53,4 +56,6 @@ __all__ = [
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
+    "Attended", "SettingsError", "PROJECTION_KINDS", "Mechanism", "SentenceAnalysis", "analyse", "find_target",
+    "make_projections", "lessons",
 ]

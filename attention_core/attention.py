@@ -114,64 +114,75 @@ def _check_mask(mask, n_queries: int, n_keys: int) -> np.ndarray:
     return m
 
 
-def attention(queries, keys, values, *, scale=True, mask=None):
-    """softmax(queries @ keys.T / scale) @ values, returning every intermediate.
+@dataclass(frozen=True)
+class Attended:
+    """What ``attention`` returns: the output and the weights (plus the scores, for the screens).
+
+    Attributes
+    ----------
+    contextual_embeddings : (n_queries, d_v) each row a weighted average of the value rows
+    attention_weights : (n_queries, n_keys) rows sum to 1 (all zeros for a fully masked row)
+    scores : (n_queries, n_keys) queries @ keys.T, unscaled
+    scaled_scores : (n_queries, n_keys) scores / divisor, -inf where masked
+    divisor : float, what the scores were divided by (sqrt(d_k), 1, or a temperature)
+    """
+
+    contextual_embeddings: np.ndarray
+    attention_weights: np.ndarray
+    scores: np.ndarray
+    scaled_scores: np.ndarray
+    divisor: float
+
+
+def attention(queries, keys, values, *, scale=True, mask=None) -> Attended:
+    """softmax(queries @ keys.T / sqrt(d_k)) @ values: the four steps of the tutorial.
 
     Parameters
     ----------
     queries : (n_queries, d_k)
     keys : (n_keys, d_k)
     values : (n_keys, d_v)
-    scale : bool or float, see ``resolve_scale``
+    scale : True (divide by sqrt(d_k)), False (by 1) or a positive number, see ``resolve_scale``
     mask : bool (n_queries, n_keys), optional. True = may attend.
-
-    Returns
-    -------
-    contextual_embeddings : (n_queries, d_v)
-    attention_weights : (n_queries, n_keys), rows sum to 1 (0 for fully masked rows)
-    scores : (n_queries, n_keys), unscaled
-    scaled_scores : (n_queries, n_keys), scores / scale (-inf where masked)
-    divisor : float, what the scores were divided by
     """
-    queries = _as_float64(queries, "queries", 2)
-    keys = _as_float64(keys, "keys", 2)
-    values = _as_float64(values, "values", 2)
+    queries, keys, values, mask = _checked(queries, keys, values, mask)  # the door: shapes, NaN, inf
+    divisor = resolve_scale(scale, queries.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by _finite, never as a warning
+        scores = _finite(queries @ keys.T, "the scores")  # 1. (n_queries, n_keys) every query . every key
+        scaled_scores = _finite(scores / divisor, f"the scores divided by {divisor:g}")  # 2. (n_queries, n_keys)
+        scaled_scores = np.where(mask, scaled_scores, -np.inf)  # blocked cells are never attended
+        attention_weights = softmax(scaled_scores, axis=-1)  # 3. (n_queries, n_keys) each row sums to 1
+        contextual_embeddings = attention_weights @ values  # 4. (n_queries, d_v) weighted average of values
+    return Attended(contextual_embeddings, attention_weights, scores, scaled_scores, divisor)
+
+
+def _finite(a: np.ndarray, what: str) -> np.ndarray:
+    """``a`` if every entry is finite; else the overflow is said in words (never passed on as inf/NaN).
+
+    A finite scaled score that became -inf would pass for a masked cell, so this runs before the mask.
+    """
+    if not np.all(np.isfinite(a)):
+        raise NonFiniteError(f"{what} overflowed (the vectors are too large); use smaller numbers "
+                             "or a larger scale.")
+    return a
+
+
+def _checked(queries, keys, values, mask) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The door of ``attention``: float64 arrays of matching shapes, finite, and a boolean mask."""
+    queries = _as_float64(queries, "queries", 2)  # (n_queries, d_k)
+    keys = _as_float64(keys, "keys", 2)  # (n_keys, d_k)
+    values = _as_float64(values, "values", 2)  # (n_keys, d_v)
     if queries.shape[1] != keys.shape[1]:
         raise ShapeError(
             f"queries {queries.shape} and keys {keys.shape} must have the same number of columns (d_k)"
         )
     if keys.shape[0] != values.shape[0]:
         raise ShapeError(f"keys {keys.shape} and values {values.shape} must have one row per token each")
-    d_k = queries.shape[1]
-    if d_k == 0 or keys.shape[0] == 0 or queries.shape[0] == 0:
+    if queries.shape[1] == 0 or keys.shape[0] == 0 or queries.shape[0] == 0:
         raise ShapeError(f"empty input: queries {queries.shape}, keys {keys.shape}; d_k must be >= 1")
-    divisor = resolve_scale(scale, d_k)
-
-    # 1. similarity of every query with every key
-    with np.errstate(over="ignore", invalid="ignore"):
-        scores = queries @ keys.T  # (n_queries, n_keys)
-    if not np.all(np.isfinite(scores)):
-        raise NonFiniteError(
-            "the scores overflowed (the vectors are too large); use smaller numbers."
-        )
-    # 2. scale (a temperature), then block masked positions
-    with np.errstate(over="ignore"):
-        scaled_scores = scores / divisor  # (n_queries, n_keys)
-    if not np.all(np.isfinite(scaled_scores)):  # else a row of -inf would pass for a masked row
-        raise NonFiniteError(
-            f"the scores divided by scale = {divisor!r} overflowed; use a larger scale or smaller numbers."
-        )
-    if mask is not None:
-        m = _check_mask(mask, *scores.shape)
-        scaled_scores = np.where(m, scaled_scores, -np.inf)
-    # 3. each row becomes a probability distribution over the keys
-    attention_weights = softmax(scaled_scores, axis=-1)  # (n_queries, n_keys)
-    # 4. each output is a weighted average of the values
-    with np.errstate(over="ignore", invalid="ignore"):
-        contextual_embeddings = attention_weights @ values  # (n_queries, d_v)
-    if not np.all(np.isfinite(contextual_embeddings)):
-        raise NonFiniteError("the outputs overflowed (the vectors are too large); use smaller numbers.")
-    return contextual_embeddings, attention_weights, scores, scaled_scores, divisor
+    n_queries, n_keys = queries.shape[0], keys.shape[0]
+    mask = np.ones((n_queries, n_keys), dtype=bool) if mask is None else _check_mask(mask, n_queries, n_keys)
+    return queries, keys, values, mask
 
 
 @dataclass(frozen=True)
@@ -328,10 +339,11 @@ def self_attention(X, projections: Projections | None = None, *, scale=True, cau
     if not (np.all(np.isfinite(queries)) and np.all(np.isfinite(keys)) and np.all(np.isfinite(values))):
         raise NonFiniteError("the projections overflowed (the vectors are too large); use smaller numbers.")
     # 2.-4. scores, softmax, weighted sum
-    outputs, weights, scores, scaled, divisor = attention(queries, keys, values, scale=scale, mask=full_mask)
+    out = attention(queries, keys, values, scale=scale, mask=full_mask)
     masked_rows = ~full_mask.any(axis=1) if full_mask is not None else np.zeros(n_tokens, dtype=bool)
     return AttentionTrace(
         X=X, projections=projections, queries=queries, keys=keys, values=values,
-        scores=scores, scaled_scores=scaled, attention_weights=weights,
-        contextual_embeddings=outputs, d_k=projections.d_k, divisor=divisor, masked_rows=masked_rows,
+        scores=out.scores, scaled_scores=out.scaled_scores, attention_weights=out.attention_weights,
+        contextual_embeddings=out.contextual_embeddings, d_k=projections.d_k, divisor=out.divisor,
+        masked_rows=masked_rows,
     )

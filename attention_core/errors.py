@@ -38,3 +38,7 @@ class UnknownWordError(AttentionLabError):
 
 class NotEnoughWordsError(AttentionLabError):
     """A computation (e.g. PCA) that needs more words than it was given."""
+
+
+class SettingsError(AttentionLabError):
+    """Settings that do not go together (not a problem with any one sentence)."""

@@ -239,11 +239,9 @@ def test_csv_export_has_weights_and_outputs(lab):
     """Both sentences share one header (positions, not words, name the columns); nothing is blank."""
     assert len(lab.get("download_button")) == 2, "weights and outputs are offered"
     glove = ac.load_glove()
-    traces = {}
-    for name, text in (("Sentence 1", "I love Apple phones"), ("Sentence 2", "I love apple juice")):
-        tokens = ac.tokenize(text)
-        traces[name] = (tokens.words, ac.self_attention(glove.lookup(tokens.keys).vectors))
-    w_csv, o_csv = tables.export_csv(traces)
+    results = {name: ac.analyse(text, glove, target="apple")
+               for name, text in (("Sentence 1", "I love Apple phones"), ("Sentence 2", "I love apple juice"))}
+    w_csv, o_csv = tables.export_csv(results)
     assert w_csv.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read it as UTF-8
     w = pd.read_csv(io.BytesIO(w_csv), encoding="utf-8-sig")
     o = pd.read_csv(io.BytesIO(o_csv), encoding="utf-8-sig")
@@ -251,9 +249,13 @@ def test_csv_export_has_weights_and_outputs(lab):
     assert len(w) == 16 + 16 and not w.isna().any().any()  # 4 x 4 per sentence, no blank cells
     assert np.allclose(w.groupby(["sentence", "query_pos"])["weight"].sum(), 1.0)
     row = w[(w["sentence"] == "Sentence 1") & (w["query"] == "Apple") & (w["key"] == "phones")]
-    assert row["weight"].item() == pytest.approx(traces["Sentence 1"][1].attention_weights[2, 3])
+    assert row["weight"].item() == pytest.approx(results["Sentence 1"].trace.attention_weights[2, 3])
     assert list(o.columns[:3]) == ["sentence", "pos", "word"] and o.shape == (8, 3 + 50)
     assert not o.isna().any().any()
+    # the outputs are the contextual embeddings, not the values (with projections off those are X)
+    apple = o[(o["sentence"] == "Sentence 1") & (o["pos"] == 3)].iloc[0, 3:].to_numpy(dtype=float)
+    assert np.allclose(apple, results["Sentence 1"].trace.contextual_embeddings[2], rtol=1e-12, atol=1e-15)
+    assert not np.allclose(apple, results["Sentence 1"].trace.values[2])
 
 
 def _after_share(line: str) -> float:

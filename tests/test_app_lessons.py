@@ -91,14 +91,14 @@ def test_why_projections_symmetry():
 def test_asymmetry_reads_rounding_as_zero_and_says_so():
     from ui import tables
     S = np.array([[24.68, 18.08], [18.08, 36.39]])
-    assert tables.asymmetry(S) == ("0", None)  # exactly symmetric: nothing to explain
+    assert tables.asymmetry_text(S) == ("0", None)  # exactly symmetric: nothing to explain
     rounded = S.copy()
     rounded[0, 1] += 3.6e-15
-    value, note = tables.asymmetry(rounded)
+    value, note = tables.asymmetry_text(rounded)
     assert value == "0" and "3.6e-15" in note and "rounding" in note
     skewed = S.copy()
     skewed[0, 1] += 0.5
-    assert tables.asymmetry(skewed) == ("0.500", None)
+    assert tables.asymmetry_text(skewed) == ("0.500", None)
 
 
 def test_step_by_step_offers_sentence_2_only_when_there_is_one():

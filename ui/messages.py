@@ -52,9 +52,7 @@ def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -
 def problem(where: str, exc: Exception) -> None:
     """A sentence the core refused: an empty one is a warning (nothing is wrong, there is nothing to
     show yet), anything else an error. Same colour for the same problem on every page."""
-    from ui.state import SettingsError  # here, not at the top: ui.state imports this module
-
-    if isinstance(exc, SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
+    if isinstance(exc, ac.SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
         error(str(exc))
     else:
         (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {exc}")

@@ -1,5 +1,6 @@
 """Learned projections: W_Q and W_K trained to find the word that decides an ambiguous word's sense."""
 
+import dataclasses
 import inspect
 
 import numpy as np
@@ -7,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, state
+from attention_core import training
+from ui import charts, messages, resources, state
 
 settings = state.current_settings()
 d_k, seed = settings.d_k, settings.proj_seed
@@ -16,8 +18,7 @@ st.title("Learned projections")
 st.caption("The tutorial says W_Q, W_K and W_V are learned. Here they really are, on a small task written for "
            "this project: is the ambiguous word in a sentence meant in one sense or the other?")
 
-examples = ac.load_word_senses()
-pairs = ac.sense_pairs(examples)
+examples, pairs = ac.load_word_senses(), resources.sense_pairs()
 st.markdown(
     f"**The data**: {len(examples)} short sentences, each with one ambiguous word and the one word that decides "
     "its sense (the cue). " + "; ".join(f"*{t}*: {a} or {b}" for t, (a, b) in pairs.items()) + ". "
@@ -33,30 +34,30 @@ st.markdown(
 
 progress = st.empty()
 curve = st.empty()
-
-
 losses: list[float] = []  # filled while training runs (only on the first run for these settings)
+
+
+def draw_loss(values: list[float]) -> None:
+    df = pd.DataFrame({"step": np.arange(1, len(values) + 1), "loss": values})
+    charts.show(charts.line_chart(df, "step", "loss", title="training loss (cross-entropy)"), curve, width="stretch")
 
 
 def on_step(step: int, loss: float) -> None:
     losses.append(loss)
     if step % 25 == 0 or step == 1:
         progress.progress(step / 300, text=f"training: step {step}, loss {loss:.4f}")
-        df = pd.DataFrame({"step": np.arange(1, len(losses) + 1), "loss": losses})
-        charts.show(charts.line_chart(df, "step", "loss", title="training loss (cross-entropy)"), curve,
-                    width="stretch")
+        draw_loss(losses)
 
 
 try:
-    learned = state.trained(d_k, seed, True, on_step)
-    baseline = state.trained(d_k, seed, False)
+    learned = resources.trained(d_k, seed, True, on_step)
+    baseline = resources.trained(d_k, seed, False)
 except ac.AttentionLabError as exc:
     messages.error(str(exc))
     st.stop()
 progress.empty()
-loss_df = pd.DataFrame({"step": np.arange(1, len(learned.losses) + 1), "loss": learned.losses})
-charts.show(charts.line_chart(loss_df, "step", "loss", title="training loss (cross-entropy)"), curve,
-            width="stretch")
+draw_loss(learned.losses)
+ratio = learned.heldout_cue_attention / max(baseline.heldout_cue_attention, 1e-12)
 
 st.header(f"Held-out sentences (d_k = {d_k}, seed = {seed})")
 c1, c2, c3 = st.columns(3)
@@ -64,12 +65,11 @@ c1.metric("held-out accuracy", f"{learned.heldout_accuracy:.1%}",
           f"{100 * (learned.heldout_accuracy - baseline.heldout_accuracy):+.1f} pts vs random",
           help="share of held-out sentences whose sense is read correctly, learned W_Q, W_K")
 c2.metric("cue attention", f"{learned.heldout_cue_attention:.3f}",
-          f"x{learned.heldout_cue_attention / max(baseline.heldout_cue_attention, 1e-12):.1f} vs random",
+          f"x{ratio:.1f} vs random",
           help="mean attention weight from the ambiguous word to the word that decides its sense")
 c3.metric("random W_Q, W_K", f"{baseline.heldout_accuracy:.1%}", f"cue attention {baseline.heldout_cue_attention:.3f}",
           delta_color="off", delta_arrow="off",
           help="W_Q, W_K kept at their random start; only the read-out is trained")
-ratio = learned.heldout_cue_attention / max(baseline.heldout_cue_attention, 1e-12)
 st.caption("Chance is 50%. Random projections already do well: the cue word's GloVe vector leans the right way "
            f"and pulls a little even with weak attention. Learning makes the word look at the cue {ratio:.1f} times "
            "as hard, which is what makes the reading reliable.")
@@ -82,37 +82,31 @@ st.markdown(
 )
 
 st.header("The tutorial's \"I love Apple watch\"")
-glove = state.glove()
-tokens = ac.tokenize("I love Apple watch")
-X = glove.lookup(tokens.keys).vectors
-rand = ac.self_attention(X, ac.Projections.random(glove.dim, d_k, seed=seed))
-lear = ac.self_attention(X, learned.projections)
-c1, c2 = st.columns(2)
-with c1:
-    charts.show(charts.attention_bars(rand.attention_weights[2], tokens.words,
-                                      title="random W_Q, W_K: where Apple looks",
-                                      colour=charts.VARIANT_COLOURS["random"]))
-with c2:
-    charts.show(charts.attention_bars(lear.attention_weights[2], tokens.words,
-                                      title="learned W_Q, W_K: where Apple looks",
-                                      colour=charts.VARIANT_COLOURS["learned"]))
-st.markdown(f"Apple's attention to *watch*: **{rand.attention_weights[2, 3]:.2f}** with random projections, "
-            f"**{lear.attention_weights[2, 3]:.2f}** with learned ones (\"watch\" is not in the training data).")
+glove = resources.glove()
+mech = state.mechanism(settings)
+watch = ac.tokenize("I love Apple watch")
+both = ac.lessons.random_vs_learned(glove.lookup(watch.keys).vectors, watch.words, learned.projections, mech)
+for col, (kind, tr) in zip(st.columns(2), (("random", both.random), ("learned", both.learned))):
+    with col:
+        charts.show(charts.attention_bars(tr.attention_weights[2], watch.words,
+                                          title=f"{kind} W_Q, W_K: where Apple looks",
+                                          colour=charts.VARIANT_COLOURS[kind]))
+st.markdown(f"Apple's attention to *watch*: **{both.random.attention_weights[2, 3]:.2f}** with random projections, "
+            f"**{both.learned.attention_weights[2, 3]:.2f}** with learned ones (\"watch\" is not in the training "
+            "data)." + ("" if settings.scale else " Scaling is off in the sidebar: these weights use raw scores."))
 
 st.subheader("Where it can be fooled")
-fooled = ac.tokenize("I deposited money at the bank")
-tr = ac.self_attention(glove.lookup(fooled.keys).vectors, learned.projections)
-i = fooled.keys.index("bank")
-top = int(np.argmax(tr.attention_weights[i]))
-near = [w for w, _ in state.neighbours(tuple(tr.contextual_embeddings[i]), ("bank",), k=5)]
+fooled = ac.analyse("I deposited money at the bank", glove, dataclasses.replace(mech, projections="learned"),
+                    target="bank", learned=learned.projections)
+i, w = fooled.target_index, fooled.trace.attention_weights
+top = int(np.argmax(w[i]))
+near = [word for word, _ in resources.neighbours(tuple(fooled.after[i]), ("bank",), k=5)]
 st.markdown(
     f"In *I deposited money at the bank*, **bank** looks most at **{fooled.words[top]}** "
-    f"(weight {tr.attention_weights[i, top]:.2f}), and its output's nearest GloVe words are "
-    f"*{', '.join(near)}*. "
+    f"(weight {w[i, top]:.2f}), and its output's nearest GloVe words are *{', '.join(near)}*. "
     + ("Looking at *deposited* was a good choice, but in GloVe *deposited* is also what rivers do with silt, "
-       "so bank drifts towards the river sense. Attention only chooses where to look; what the word finds there "
-       "is that word's own embedding." if fooled.keys[top] == "deposited" else
-       "Attention only chooses where to look; what the word finds there is that word's own embedding.")
+       "so bank drifts towards the river sense. " if fooled.tokens.keys[top] == "deposited" else "")
+    + "Attention only chooses where to look; what the word finds there is that word's own embedding."
 )
 
 with st.expander("Every held-out sentence: prediction and attention to the cue"):
@@ -121,8 +115,6 @@ with st.expander("Every held-out sentence: prediction and attention to the cue")
 st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
 
 with st.expander("Show the code that trained them"):
-    from attention_core import training
-
     st.code(inspect.getsource(training.forward), language="python")
     st.code(inspect.getsource(training.loss_and_grad), language="python")
     st.code(inspect.getsource(ac.train_projections), language="python")

@@ -5,7 +5,7 @@ import inspect
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, state, tables
+from ui import charts, messages, resources, state, tables
 
 settings = state.current_settings()
 
@@ -16,24 +16,15 @@ st.caption("The tutorial's two problems with plain dot products: nothing to lear
 
 name, text = state.lesson_sentence(settings)
 try:
-    tokens, lookup = state.embed(text, settings)
+    res = state.analyse(text, settings, projections="off")
 except ac.AttentionLabError as exc:
     messages.problem(name, exc)
     st.stop()
-messages.sentence_notices(tokens, lookup.known, state.embedding_source(settings).name,
-                          state.OOV[settings.oov])
-words, X, d_k = tokens.words, lookup.vectors, settings.d_k
-target = state.target_index(tokens, settings)
+messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name, state.oov_label(settings))
+words, target, d_k = res.words, res.target_index, settings.d_k
+learned = resources.trained(d_k, settings.proj_seed).projections if settings.embeddings == "glove" else None
+variants = ac.lessons.projection_variants(res.trace.X, state.mechanism(settings), learned)
 
-variants = {"off": ac.self_attention(X, None, scale=settings.scale)}
-variants["random"] = ac.self_attention(X, ac.Projections.random(X.shape[1], d_k, seed=settings.proj_seed),
-                                       scale=settings.scale)
-learned_note = None
-if settings.embeddings == "glove":
-    variants["learned"] = ac.self_attention(X, state.trained(d_k, settings.proj_seed).projections,
-                                            scale=settings.scale)
-else:
-    learned_note = "Learned projections need GloVe 50-d vectors (they were trained on them)."
 
 def symmetry_section(S, title: str, metric_format: str, explanation: str) -> None:
     """A score matrix, how far it is from symmetric, and one pair of scores both ways."""
@@ -41,7 +32,7 @@ def symmetry_section(S, title: str, metric_format: str, explanation: str) -> Non
     with c1:
         charts.show(charts.heatmap(S, words, title=title, value_name="score", diverging=True))
     with c2:
-        value, note = tables.asymmetry(S, metric_format)
+        value, note = tables.asymmetry_text(S, metric_format)
         st.metric("largest |S − Sᵀ|", value)
         if note:
             st.caption(note)
@@ -65,19 +56,20 @@ symmetry_section(variants["random"].scores, f"scores = (X W_Q)(X W_K)ᵀ, random
                  "\"what am I looking for?\", the key answers \"what do I offer?\".")
 
 st.header("3. Off, random, learned: where the target looks")
-if learned_note:
-    messages.info(learned_note)
+if learned is None:
+    messages.info("Learned projections need GloVe 50-d vectors (they were trained on them).")
 if target is None:
     messages.info(f"The target word '{settings.target}' is not in {name.lower()}; showing the first word's row.")
 row = target if target is not None else 0
-cols = st.columns(len(variants))
-for col, (name, tr) in zip(cols, variants.items()):
+for col, (kind, tr) in zip(st.columns(len(variants)), variants.items()):
     with col:
-        charts.show(charts.attention_bars(tr.attention_weights[row], words, title=f"{name}: row of '{words[row]}'",
-                                          colour=charts.VARIANT_COLOURS[name], width=170))
+        charts.show(charts.attention_bars(tr.attention_weights[row], words, title=f"{kind}: row of '{words[row]}'",
+                                          colour=charts.VARIANT_COLOURS[kind], width=170))
 st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
-           "decides the sense of an ambiguous word (see Learned projections).")
+           "decides the sense of an ambiguous word (see Learned projections). "
+           + ("Scores are divided by √d_k, as the sidebar says." if settings.scale else
+              "Scaling is off in the sidebar, so these weights are softmax of the raw scores."))
 
 with st.expander("Show the code that made these numbers"):
+    st.code(inspect.getsource(ac.lessons.projection_variants), language="python")
     st.code(inspect.getsource(ac.Projections.random), language="python")
-    st.code(inspect.getsource(ac.self_attention), language="python")

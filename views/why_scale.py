@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, state
+from ui import charts, controls, messages, state
 
 settings = state.current_settings()
 
@@ -21,8 +21,7 @@ st.title("Why scale by 1/√d_k?")
 st.caption("The tutorial leaves the √d_k for later. Here it is measured: random queries and keys with "
            "independent unit-variance entries, and what happens to the scores and to softmax as d_k grows.")
 
-seed = st.number_input("Random seed of the measurement", 0, 1000, 0, key="scale_seed", width=260,
-                       persist_state="session")  # kept when the class visits another page and comes back
+seed = controls.widget("scale_seed", width=260)  # kept when the class visits another page and comes back
 m = measured(int(seed))
 
 st.header("1. The scores' variance grows like d_k")
@@ -72,32 +71,30 @@ try:
 except ac.AttentionLabError as exc:
     messages.problem(name, exc)
     st.stop()
-messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name,
-                          state.OOV[settings.oov])
-words, scores = res.tokens.words, res.trace.scores
-d_k = res.trace.d_k
-off, on = ac.softmax(scores), ac.softmax(scores / np.sqrt(d_k))
+messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name, state.oov_label(settings))
+words, d_k = res.words, res.trace.d_k
+cmp = ac.lessons.scaling_comparison(res.trace)
 c1, c2 = st.columns(2)
 with c1:
-    charts.show(charts.heatmap(off, words, title="weights, scaling off (divide by 1)", value_name="weight"))
+    charts.show(charts.heatmap(cmp.unscaled, words, title="weights, scaling off (divide by 1)", value_name="weight"))
 with c2:
-    charts.show(charts.heatmap(on, words, title=f"weights, scaling on (divide by √{d_k})", value_name="weight"))
+    charts.show(charts.heatmap(cmp.scaled, words, title=f"weights, scaling on (divide by √{d_k})",
+                               value_name="weight"))
 if res.target_index is not None:
     i = res.target_index
-    st.markdown(f"The target word attends to itself with weight **{off[i, i]:.3f}** without scaling and "
-                f"**{on[i, i]:.3f}** with it.")
+    st.markdown(f"The target word attends to itself with weight **{cmp.unscaled[i, i]:.3f}** without scaling and "
+                f"**{cmp.scaled[i, i]:.3f}** with it.")
 
 st.header("4. Scaling is a temperature")
+sqrt_d_k = round(float(np.sqrt(d_k)), 3)
 temperature = st.select_slider("Temperature T: weights = softmax(scores / T)",
-                               options=sorted({0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0,
-                                               round(float(np.sqrt(d_k)), 3)}),
-                               value=round(float(np.sqrt(d_k)), 3), key="temperature")
-hot = ac.softmax(scores / temperature)
+                               options=sorted({0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, sqrt_d_k}),
+                               value=sqrt_d_k, key="temperature")
+hot = ac.lessons.temperature_weights(res.trace, temperature)
 row = res.target_index if res.target_index is not None else 0
 charts.show(charts.attention_bars(hot[row], words, title=f"row of '{words[row]}' at T = {temperature:g}"))
-gap = None
-if settings.scale:
-    gap = float(np.max(np.abs(ac.softmax(scores / np.sqrt(d_k)) - res.trace.attention_weights)))
+at_sqrt = ac.lessons.temperature_weights(res.trace, float(np.sqrt(d_k)))
+gap = float(np.max(np.abs(at_sqrt - res.trace.attention_weights))) if settings.scale else None
 st.markdown(
     f"Low T sharpens the weights towards one-hot; high T flattens them towards uniform (1/{len(words)} each). "
     f"Dividing by √d_k is exactly the temperature T = √{d_k} = {np.sqrt(d_k):.3f}"
@@ -109,3 +106,4 @@ st.markdown(
 with st.expander("Show the code that made these numbers"):
     st.code(inspect.getsource(ac.measure_scaling), language="python")
     st.code(inspect.getsource(ac.resolve_scale), language="python")
+    st.code(inspect.getsource(ac.lessons.scaling_comparison), language="python")

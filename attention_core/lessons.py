@@ -1,0 +1,272 @@
+"""The numbers the pages print, computed here so that tests check them (pages only draw).
+
+Each function takes what the pipeline produced (``SentenceAnalysis``, ``AttentionTrace``)
+and returns plain arrays, numbers or lines of text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .attention import AttentionTrace, Projections, resolve_scale, self_attention, softmax
+from .pipeline import Mechanism, SentenceAnalysis
+
+HEATMAP_VIEWS = ("weights", "scaled scores", "raw scores")
+
+
+def heatmap_matrix(trace: AttentionTrace, view: str) -> np.ndarray:
+    """(n_tokens, n_tokens) what the Sentence Lab's heatmap shows.
+
+    weights = softmax(scaled scores); scaled scores = scores / divisor (sqrt(d_k), or 1 with
+    scaling off; -inf where masked); raw scores = queries @ keys.T.
+    """
+    matrices = {"weights": trace.attention_weights, "scaled scores": trace.scaled_scores,
+                "raw scores": trace.scores}
+    if view not in matrices:
+        raise ValueError(f"view must be one of {HEATMAP_VIEWS}, got {view!r}")
+    return matrices[view]
+
+
+def shared_bound(matrices: Sequence[np.ndarray]) -> float:
+    """The largest |finite entry| over several matrices: one colour scale for all of them.
+
+    With one bound, the same colour means the same number in both sentences' heatmaps.
+    Masked (-inf) cells are left out; 1.0 when nothing finite is non-zero.
+    """
+    finite = [np.abs(m[np.isfinite(m)]) for m in map(np.asarray, matrices)]
+    bound = max((float(f.max()) for f in finite if f.size), default=0.0)
+    return bound if bound > 0 else 1.0
+
+
+def concept_share(scores: np.ndarray) -> np.ndarray | None:
+    """The tutorial's "x % tech / y % fruit": each vector's first concept cosine as a share of the first two.
+
+    ``scores``: (n_vectors, n_concepts) cosines. Returns (n_vectors,) shares of the first
+    concept, or None when a share would mislead (fewer than two concepts, or a cosine <= 0,
+    where "a share of the two" has no meaning).
+    """
+    s = np.asarray(scores, dtype=float)
+    if s.ndim != 2 or s.shape[1] < 2 or not np.all(s[:, :2] > 0):
+        return None
+    return s[:, 0] / s[:, :2].sum(axis=1)
+
+
+@dataclass(frozen=True)
+class MapInputs:
+    """What the PCA map draws: every word of every sentence, before and after.
+
+    before, after : (n_words_total, d) in one space (embeddings or values, see ``word_space``)
+    sentence : (n_words_total,) index of the sentence each row comes from
+    position : (n_words_total,) the word's position in its sentence
+    is_target : (n_words_total,) bool
+    word_space : True when ``before`` are the embeddings; False when they are value vectors
+    """
+
+    before: np.ndarray
+    after: np.ndarray
+    sentence: np.ndarray
+    position: np.ndarray
+    is_target: np.ndarray
+    word_space: bool
+
+
+def map_inputs(analyses: Sequence[SentenceAnalysis]) -> MapInputs:
+    """Stack the sentences' before/after vectors for one shared map.
+
+    Outputs are averages of values, so they are compared with the embeddings only when every
+    sentence has W_V = I; otherwise all sentences compare values with outputs (like with like).
+    """
+    word_space = all(a.word_space for a in analyses)
+    before = np.vstack([a.trace.X if word_space else a.trace.values for a in analyses])  # (N, d)
+    after = np.vstack([a.after for a in analyses])  # (N, d)
+    sentence = np.concatenate([np.full(len(a.words), i) for i, a in enumerate(analyses)])
+    position = np.concatenate([np.arange(len(a.words)) for a in analyses])
+    is_target = np.concatenate([np.arange(len(a.words)) == (-1 if a.target_index is None else a.target_index)
+                                for a in analyses])
+    return MapInputs(before, after, sentence, position, is_target, word_space)
+
+
+@dataclass(frozen=True)
+class Asymmetry:
+    """How far a score matrix is from symmetric: gap = max |S - S^T|; ``rounding`` when it is only float noise."""
+
+    gap: float
+    rounding: bool
+
+
+def asymmetry(S) -> Asymmetry:
+    """The largest |S - S^T|, and whether it is only rounding.
+
+    X X^T is symmetric in exact arithmetic, but float64 adds the same products in another
+    order for (i, j) and (j, i), so the computed gap can be ~1e-15 of the scores depending
+    on the CPU and BLAS. A gap at or below 1e-12 of the largest score is rounding.
+    """
+    S = np.asarray(S, dtype=float)
+    gap = float(np.max(np.abs(S - S.T)))
+    return Asymmetry(gap, gap <= 1e-12 * max(float(np.max(np.abs(S))), 1e-300))
+
+
+def projection_variants(X, mechanism: Mechanism, learned: Projections | None = None) -> dict[str, AttentionTrace]:
+    """The same sentence with projections off, random (seeded by ``mechanism.seed``, d_k of the
+    mechanism) and, when given, learned; each with the mechanism's scaling and mask."""
+    X = np.asarray(X, dtype=float)  # (n_tokens, d_model)
+    run = {"scale": mechanism.scale, "causal": mechanism.causal}
+    variants = {"off": self_attention(X, None, **run),
+                "random": self_attention(X, Projections.random(X.shape[1], mechanism.d_k, seed=mechanism.seed),
+                                         **run)}
+    if learned is not None:
+        variants["learned"] = self_attention(X, learned, **run)
+    return variants
+
+
+@dataclass(frozen=True)
+class ScalingComparison:
+    """One sentence's weights without and with 1/sqrt(d_k): (n_tokens, n_tokens) each."""
+
+    unscaled: np.ndarray
+    scaled: np.ndarray
+    d_k: int
+
+
+def scaling_comparison(trace: AttentionTrace) -> ScalingComparison:
+    """softmax(scores) against softmax(scores / sqrt(d_k)), whatever the scaling switch says."""
+    mask = np.isfinite(trace.scaled_scores)  # the mechanism's mask (causal cells are -inf)
+    scores = np.where(mask, trace.scores, -np.inf)
+    return ScalingComparison(softmax(scores), softmax(scores / resolve_scale(True, trace.d_k)), trace.d_k)
+
+
+def temperature_weights(trace: AttentionTrace, temperature: float) -> np.ndarray:
+    """softmax(scores / T), (n_tokens, n_tokens): T = sqrt(d_k) is exactly the scaled attention."""
+    mask = np.isfinite(trace.scaled_scores)
+    return softmax(np.where(mask, trace.scores / resolve_scale(float(temperature), trace.d_k), -np.inf))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One matrix of the formula, in order: its title, the matrix, what its rows and columns are."""
+
+    title: str
+    matrix: np.ndarray
+    rows: str  # "tokens" | "d_model"
+    cols: str  # "d_model" | "d_k" | "d_v" | "tokens"
+    note: str = ""
+
+
+def formula_steps(trace: AttentionTrace, scale: bool) -> list[Step]:
+    """Every matrix of softmax(Q K^T / sqrt(d_k)) V in the order the tutorial computes them."""
+    t = trace
+    divided = f"divided by √d_k = √{t.d_k}" if scale else "scaling is off: divided by 1"
+    return [
+        Step("1. X, the embeddings", t.X, "tokens", "d_model",
+             "one row per word: the static vector, the same in every sentence"),
+        Step("3. queries = X @ W_Q", t.queries, "tokens", "d_k"),
+        Step("keys = X @ W_K", t.keys, "tokens", "d_k"),
+        Step("values = X @ W_V", t.values, "tokens", "d_v"),
+        Step("4. scores = queries @ keys.T", t.scores, "tokens", "tokens",
+             "row = the word looking (query), column = the word looked at (key)"),
+        Step(f"5. scaled scores = scores / {t.divisor:.4g}", t.scaled_scores, "tokens", "tokens", divided),
+        Step("6. attention_weights = softmax of each row", t.attention_weights, "tokens", "tokens",
+             "every row is a probability distribution: non-negative, sums to 1"),
+        Step("7. contextual_embeddings = attention_weights @ values", t.contextual_embeddings, "tokens", "d_v",
+             "each row: a weighted average of the value rows"),
+    ]
+
+
+def dot_line(a, b, name: str) -> str:
+    """'name = (2 x 2) + (2 x 2) = 8' for short vectors, 'name = sum of 50 products = 8.1234' otherwise."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    value = float(np.dot(a, b))
+    if len(a) <= 4:
+        terms = " + ".join(f"({_num(x)} x {_num(y)})" for x, y in zip(a, b))
+        return f"{name} = {terms} = {_num(value)}"
+    return f"{name} = sum of {len(a)} products = {value:.4f}"
+
+
+def _num(x: float) -> str:
+    x = float(x)
+    return f"{x:g}" if abs(x - round(x)) < 1e-12 else f"{x:.4f}"
+
+
+def follow_word(trace: AttentionTrace, words: Sequence[str], row: int) -> list[str]:
+    """One word's row worked by hand: its query against every key, scaled, softmax, the weighted sum."""
+    t, w, n = trace, words[row], len(words)
+    lines = [f"Scores of '{w}' (its query against every key):"]
+    lines += ["  " + dot_line(t.queries[row], t.keys[j], f"score({w}, {words[j]})") for j in range(n)]
+    lines.append(f"Scaled: divide by {t.divisor:.6g} -> [" + ", ".join(f"{v:.6g}" for v in t.scaled_scores[row])
+                 + "]")
+    lines.append("softmax -> [" + ", ".join(f"{v:.7f}" for v in t.attention_weights[row]) + "]"
+                 + f"  (sum = {t.attention_weights[row].sum():.12f})")
+    lines.append(f"{w}' = " + " + ".join(f"{a:.5f} x V({words[j]})" for j, a in enumerate(t.attention_weights[row])))
+    out = t.contextual_embeddings[row]
+    lines.append("    = [" + ", ".join(f"{v:.4f}" for v in out[:8]) + (", ...]" if len(out) > 8 else "]"))
+    return lines
+
+
+def worked_example(toy) -> list[str]:
+    """The tutorial's Apple example with its exact numbers (2-D vectors, no scaling)."""
+    X = toy.lookup(["love", "apple", "phones"]).vectors  # (3, 2)
+    exact = self_attention(X, scale=False)
+    e = np.exp(-10.0)
+    return [
+        "Apple = (2, 2), phones = (2, 2), love = (-4, 3), juice = (4, 0)",
+        dot_line(X[1], X[2], "sim(Apple, phones)"),
+        dot_line(X[1], X[0], "sim(Apple, love)  "),
+        dot_line(X[1], toy.vector("juice"), "sim(Apple, juice) "),
+        dot_line(X[1], X[1], "sim(Apple, Apple) "),
+        "softmax([-2, 8, 8]) = [e^-10, 1, 1] / (e^-10 + 2)",
+        "                    = [" + ", ".join(f"{v:.7f}" for v in exact.attention_weights[1]) + "]",
+        f"the tutorial rounds this to [0.0, 0.5, 0.5]; the first weight is really {e / (e + 2):.3e}",
+        "Apple' = " + " + ".join(f"{a:.7f} x E({k})"
+                                 for a, k in zip(exact.attention_weights[1], ["love", "Apple", "phones"])),
+        "       = (" + ", ".join(f"{v:.6f}" for v in exact.contextual_embeddings[1]) + ")",
+        "         (tutorial: 0.0 E(love) + 0.5 E(Apple) + 0.5 E(phones) = (2, 2))",
+    ]
+
+
+@dataclass(frozen=True)
+class WorkCount:
+    """Multiply-adds of one self-attention pass (the tutorial's "O(1)" corrected)."""
+
+    scores: int  # n_tokens^2 x d_k
+    weighted_sums: int  # n_tokens^2 x d_v
+
+
+def work_count(n_tokens: int, d_k: int, d_v: int) -> WorkCount:
+    return WorkCount(n_tokens * n_tokens * d_k, n_tokens * n_tokens * d_v)
+
+
+def export_rows(sentences: Mapping[str, SentenceAnalysis]) -> tuple[list[dict], list[dict]]:
+    """The weights (long: one row per sentence, query, key) and the outputs (one row per word).
+
+    Positions, not words, name the output columns (out_0 ... out_{d-1}), so two sentences
+    share one header whatever their words.
+    """
+    weights, outputs = [], []
+    for name, a in sentences.items():
+        words, W, out = a.words, a.trace.attention_weights, a.trace.contextual_embeddings
+        for i, q in enumerate(words):
+            weights += [{"sentence": name, "query_pos": i + 1, "query": q, "key_pos": j + 1, "key": k,
+                         "weight": float(W[i, j])} for j, k in enumerate(words)]
+            outputs.append({"sentence": name, "pos": i + 1, "word": q,
+                            **{f"out_{j}": float(v) for j, v in enumerate(out[i])}})
+    return weights, outputs
+
+
+@dataclass(frozen=True)
+class AttendsTo:
+    """Where one word looks under two sets of projections (the Learned page's comparison)."""
+
+    words: tuple[str, ...]
+    random: AttentionTrace
+    learned: AttentionTrace
+
+
+def random_vs_learned(X, words: Sequence[str], learned: Projections, mechanism: Mechanism) -> AttendsTo:
+    """The same sentence with random W_Q, W_K (the learned run's start: same seed and d_k) and learned ones."""
+    X = np.asarray(X, dtype=float)
+    start = Projections.random(X.shape[1], learned.d_k, seed=mechanism.seed)
+    run = {"scale": mechanism.scale, "causal": mechanism.causal}
+    return AttendsTo(tuple(words), self_attention(X, start, **run), self_attention(X, learned, **run))

@@ -1,0 +1,244 @@
+"""The table of controls: one row per control, and everything derived from it.
+
+Each ``Control`` row says a control's key, label, default, kind, options or limits,
+help and whether it is in the link. From the table come:
+
+* the widgets (``widget(key)``: the sidebar builds its rows, a page builds its own);
+* the link sanitizer (``sanitize_query_params``): a value in the URL that the widget
+  could not accept (``?d_k=-3``, ``?embeddings=nope``) is dropped before widgets are built;
+* ``LINK_NAMES``, the labels a reader sees for a link's parameters;
+* ``Settings``, a frozen dataclass with one field per row, validated (``current_settings``).
+
+Adding a URL-bound control is one row here plus its use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+import attention_core as ac
+
+
+def _concept_words(text: str) -> tuple[str, ...]:
+    """'tech, fruit, tech' -> ('tech', 'fruit'): keys as the tokenizer makes them, unique, at most 12."""
+    return tuple(dict.fromkeys(ac.lookup_key(c.strip()) for c in str(text).split(",") if c.strip()))[:MAX_CONCEPTS]
+
+
+MAX_CONCEPTS = 12
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control. ``options``: id -> label; the label is what the widget shows AND what the URL
+    carries (Streamlit binds a select's displayed option), so labels are short and stable."""
+
+    key: str
+    label: str
+    default: object
+    kind: str  # text | select | radio | number | toggle | segmented | tabs
+    section: str = ""  # the sidebar's header above it; "" = a page's own control
+    options: dict[str, str] = field(default_factory=dict)
+    limits: tuple[int, int] | None = None
+    help: str | None = None
+    in_link: bool = True  # bound to the URL (else kept for the session when a page is left)
+    captions: tuple[str, ...] = ()
+    shown_when: Callable[[], bool] | None = None  # sidebar rows shown only in some states
+    pair: bool = False  # shares a row with the next control in the sidebar
+    parse: Callable[[object], object] | None = None  # widget value -> Settings value
+
+
+def _embeddings_are(kind: str) -> Callable[[], bool]:
+    return lambda: _selected("embeddings") == kind
+
+
+EMBEDDING_HELP = (
+    "GloVe 50-d: real vectors for 400,000 words (Pennington, Socher, Manning). "
+    "Concept axes: each word as its GloVe cosine with each concept word below. "
+    "Random: a fixed random vector per word (seeded). Tutorial 2-D: apple (2, 2), phones (2, 2), "
+    "love (-4, 3), juice (4, 0), cat, sat, mat. Upload: a GloVe or word2vec text file."
+)
+
+CONTROLS: tuple[Control, ...] = (
+    Control("s1", "Sentence 1", "I love Apple phones", "text", "Sentences"),  # the tutorial's first sentence
+    Control("s2", "Sentence 2 (optional)", "I love apple juice", "text", "Sentences"),  # same apple, other sense
+    Control("target", "Target word (followed on every page)", "apple", "text", "Sentences",
+            parse=lambda v: str(v).strip()),
+    Control("embeddings", "Word vectors", "glove", "select", "Embeddings", help=EMBEDDING_HELP,
+            options={"glove": "GloVe 50-d", "concepts": "GloVe concept axes", "random": "random vectors",
+                     "toy": "tutorial 2-D", "upload": "upload a file"}),  # real vectors: checked on real data
+    Control("dim", "Dimension", 50, "number", "Embeddings", limits=(2, 300), pair=True,
+            shown_when=_embeddings_are("random")),  # as wide as GloVe, so the two compare
+    Control("seed", "Vector seed", 0, "number", "Embeddings", limits=(0, 10_000), shown_when=_embeddings_are("random"),
+            help="which random vectors: the same seed always gives every word the same vector"),
+    Control("concepts", "Concept words (axes and read-out)", "tech, fruit, food, smart, nature, sweet", "text",
+            "Embeddings", parse=_concept_words),  # the tutorial's named axes
+    Control("oov", "Unknown words get", "zero", "select", "Embeddings",
+            options={"zero": "zero vector", "random": "random vector", "mean": "average word"},
+            help="zero vector: no information (uniform attention, contributes nothing); random vector: a fixed "
+                 "meaningless vector per word; average word: the mean of the vocabulary."),  # no invented meaning
+    Control("projections", "Projections W_Q, W_K, W_V", "off", "radio", "Mechanism",
+            options={"off": "off", "random": "random", "random_v": "random, W_V too", "learned": "learned"},
+            captions=("Q = K = V = X, the tutorial's first version",
+                      "seeded random W_Q, W_K; W_V = I, so outputs stay word vectors",
+                      "as in the paper: W_V random too [d_model x d_k]; outputs leave word space",
+                      "W_Q, W_K trained to find the word that decides a sense")),  # the tutorial starts without
+    Control("d_k", "d_k", 16, "number", "Mechanism", limits=(1, ac.pipeline.MAX_D_K), pair=True,
+            help="columns of W_Q and W_K: the size of queries and keys (and of values with 'random, W_V too'; "
+                 "with projections off, d_k = d_model)"),  # small enough to print, large enough to learn
+    Control("proj_seed", "Projection seed", 0, "number", "Mechanism", limits=(0, 10_000),
+            help="random start of W_Q, W_K, W_V (also the start of training)"),
+    Control("scale", "Scale scores by 1/√d_k", True, "toggle", "Mechanism"),  # the paper's softmax(QKᵀ/√d_k)
+    # the pages' own controls
+    Control("tab", "Sentence Lab tab", "Attention", "tabs",
+            options={"attention": "Attention", "map": "Map", "meaning": "Meaning"}),
+    Control("matrix_view", "Heatmap shows", "weights", "segmented",
+            options={v: v for v in ac.lessons.HEATMAP_VIEWS},
+            help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
+                 "raw scores = Q Kᵀ"),
+    Control("sbs_sentence", "Sentence", "Sentence 1", "segmented", in_link=False,
+            options={"Sentence 1": "Sentence 1", "Sentence 2": "Sentence 2"}),
+    Control("scale_seed", "Random seed of the measurement", 0, "number", limits=(0, 1000), in_link=False),
+)
+BY_KEY = {c.key: c for c in CONTROLS}
+SIDEBAR = tuple(c for c in CONTROLS if c.section)
+LINK_NAMES = {c.key: c.label for c in CONTROLS if c.in_link}  # the labels a reader sees for a link's parameters
+
+Settings = dataclasses.make_dataclass("Settings", [(c.key, object) for c in SIDEBAR], frozen=True)
+Settings.__doc__ = "The shared settings, one field per sidebar row of CONTROLS, validated: a page trusts every field."
+DEFAULTS = Settings(**{c.key: (c.parse or (lambda v: v))(c.default) for c in SIDEBAR})
+
+
+# --- URL hygiene ----------------------------------------------------------------
+
+def _accepts(c: Control, raw: str) -> bool:
+    """Would the widget accept ``raw`` from the URL?"""
+    if c.kind in ("select", "radio", "segmented", "tabs"):
+        return raw in c.options.values()
+    if c.kind == "toggle":
+        return raw.lower() in ("true", "false")
+    if c.kind == "number":
+        try:
+            value = int(raw)
+        except ValueError:
+            return False
+        return c.limits[0] <= value <= c.limits[1]
+    return True
+
+
+def sanitize_query_params() -> list[str]:
+    """Drop URL values the widgets could not accept, before the widgets are built.
+
+    Returns the keys of the parameters that were reset to their defaults.
+    """
+    qp = st.query_params
+    reset = [c.key for c in CONTROLS if c.in_link and c.key in qp
+             and (len(qp.get_all(c.key)) != 1 or not _accepts(c, qp.get_all(c.key)[0]))]
+    for key in reset:
+        del qp[key]
+        st.session_state.pop(key, None)
+    return reset
+
+
+# --- widgets --------------------------------------------------------------------
+
+def widget(key: str, where=None, **extra):
+    """Build the widget of row ``key`` in ``where`` (default ``st``); returns the widget's value as an id."""
+    c, where = BY_KEY[key], where or st
+    keep = {"bind": "query-params"} if c.in_link else {"persist_state": "session"}  # in the link, or kept
+    common = dict(key=c.key, help=c.help, **keep, **extra)
+    labels = list(c.options.values())
+    if c.kind == "text":
+        value = where.text_input(c.label, value=c.default, **common)
+    elif c.kind == "select":
+        value = where.selectbox(c.label, labels, index=labels.index(c.options[c.default]), **common)
+    elif c.kind == "radio":
+        value = where.radio(c.label, labels, index=labels.index(c.options[c.default]), captions=list(c.captions),
+                            **common)
+    elif c.kind == "segmented":
+        choices = extra.pop("options", None) or labels
+        common.pop("options", None)
+        default = c.options.get(c.default)
+        value = where.segmented_control(c.label, choices, default=default if default in choices else choices[0],
+                                        required=True, **common)
+    elif c.kind == "number":
+        value = where.number_input(c.label, *c.limits, value=c.default, **common)
+    elif c.kind == "toggle":
+        value = where.toggle(c.label, value=c.default, **common)
+    else:
+        raise ValueError(f"{c.kind} controls are built by their page")
+    return _to_id(c, value)
+
+
+def _to_id(c: Control, value):
+    ids = {label: k for k, label in c.options.items()}
+    return ids.get(value, c.default) if c.options else value
+
+
+def _selected(key: str):
+    """The id a select currently shows (the default before its widget exists)."""
+    c = BY_KEY[key]
+    return _to_id(c, st.session_state.get(key, c.options.get(c.default)))
+
+
+def tabs(key: str):
+    """The tabs of row ``key`` (bound to the link: the open tab is shared)."""
+    c = BY_KEY[key]
+    return st.tabs(list(c.options.values()), key=c.key, bind="query-params")
+
+
+def render_sidebar(extras: dict[str, Callable] | None = None) -> list[str]:
+    """Every shared control, once per run (from app.py). ``extras[key](sidebar)`` runs after row ``key``.
+
+    Returns the link parameters that were reset (for a notice at the top of the page)."""
+    reset = sanitize_query_params()
+    sb, section, pending = st.sidebar, None, None
+    for c in SIDEBAR:
+        if c.section != section:
+            section = c.section
+            sb.header(section)
+        if c.shown_when is not None and not c.shown_when():
+            continue
+        if c.pair and pending is None:
+            pending = sb.columns(2)
+            widget(c.key, pending[0])
+        elif pending is not None:
+            widget(c.key, pending[1])
+            pending = None
+        else:
+            widget(c.key, sb)
+        if extras and c.key in extras:
+            extras[c.key](sb)
+    return reset
+
+
+def current_settings() -> Settings:
+    """The shared settings, validated: every field is a value its row allows (else its default)."""
+    values = {}
+    for c in SIDEBAR:
+        raw = st.session_state.get(c.key)
+        if raw is None:
+            values[c.key] = getattr(DEFAULTS, c.key)
+            continue
+        value = _to_id(c, raw)
+        if c.kind == "number":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                value = c.default
+            value = value if c.limits[0] <= value <= c.limits[1] else c.default
+        elif c.kind == "toggle":
+            value = bool(value)
+        elif c.kind == "text":
+            value = str(value)
+        values[c.key] = c.parse(value) if c.parse else value
+    return Settings(**values)
+
+
+def mechanism(settings: Settings) -> ac.Mechanism:
+    """The core's Mechanism for these settings: every switch of the lesson."""
+    return ac.Mechanism(projections=settings.projections, d_k=settings.d_k, seed=settings.proj_seed,
+                        scale=settings.scale)

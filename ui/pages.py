@@ -1,0 +1,21 @@
+"""The one page registry: app.py, the tests and bench/ all read it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class PageInfo(NamedTuple):
+    path: str  # the script, relative to the repository
+    title: str
+    icon: str
+    url: str  # the page's own address ("" = the default page)
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo("views/sentence_lab.py", "Sentence Lab", ":material/compare_arrows:", ""),
+    PageInfo("views/step_by_step.py", "Step by step", ":material/format_list_numbered:", "step_by_step"),
+    PageInfo("views/why_scale.py", "Why scale?", ":material/straighten:", "why_scale"),
+    PageInfo("views/why_projections.py", "Why projections?", ":material/call_split:", "why_projections"),
+    PageInfo("views/learned.py", "Learned projections", ":material/school:", "learned"),
+)

@@ -1,0 +1,96 @@
+"""Cached resources: big read-only objects shared by every session of the server.
+
+``st.cache_resource`` (never ``st.cache_data``, which would copy) for GloVe, concept
+axes, parsed uploads and trained projections; ``st.cache_data`` for small per-query results.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import numpy as np
+import streamlit as st
+
+import attention_core as ac
+
+
+@st.cache_resource(show_spinner="Loading GloVe: 400,000 words x 50 numbers…")
+def glove() -> ac.VectorTable:
+    """GloVe, loaded once per server process and shared by every session."""
+    table = ac.load_glove()
+    table.unit_matrix  # noqa: B018 - build the search matrix once, here, not in a user's rerun
+    # The server runs a full gc.collect() after every rerun. With pandas, Altair,
+    # scikit-learn and GloVe's 400,000-word list loaded, that walks ~150k
+    # long-lived objects each time (~75 ms of every edit). They live as long as
+    # the process, so move them out of the collector's sight once.
+    gc.freeze()
+    return table
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def concept_source(concepts: tuple[str, ...]) -> ac.ConceptEmbeddings:
+    return ac.concept_embeddings(concepts, glove())
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading your vector file…")
+def uploaded_source(data: bytes, name: str) -> ac.VectorTable:
+    return ac.parse_vectors(data, name=name)
+
+
+@st.cache_resource
+def default_toy() -> ac.VectorTable:
+    return ac.toy_embeddings()
+
+
+@st.cache_resource
+def sense_pairs() -> dict[str, tuple[str, str]]:
+    """The word-sense data's ambiguous words and their two senses (apple -> technology, fruit)."""
+    return ac.sense_pairs(ac.load_word_senses())
+
+
+class TrainingStore:
+    """Finished training runs, shared by every session of the server, at most ``size`` of them.
+
+    Not ``st.cache_resource`` on the training function itself: the Learned page
+    passes a callback that draws a live loss curve, and Streamlit refuses cached
+    functions that draw into containers made outside them. The oldest run is
+    evicted first, so a class trying every d_k and seed cannot grow the server.
+    """
+
+    def __init__(self, size: int = 16):
+        self.size = size
+        self.runs: dict[tuple[int, int, bool], ac.TrainingResult] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[int, int, bool], train) -> ac.TrainingResult:
+        """The run for ``key``, trained by ``train()`` the first time (one run at a time)."""
+        with self.lock:  # a class asking at once trains once
+            if key not in self.runs:
+                result = train()
+                while len(self.runs) >= self.size:
+                    self.runs.pop(next(iter(self.runs)))
+                self.runs[key] = result
+            return self.runs[key]
+
+
+@st.cache_resource
+def _training_store() -> TrainingStore:
+    return TrainingStore()
+
+
+def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.TrainingResult:
+    """One training run per (d_k, seed, learn), shared by every session; ``on_step`` sees only a fresh run."""
+    def train():
+        if on_step is not None:
+            return ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn, on_step=on_step)
+        with st.spinner("Training W_Q and W_K on the word-sense sentences…"):
+            return ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn)
+
+    return _training_store().get((int(d_k), int(seed), bool(learn)), train)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def neighbours(vector: tuple[float, ...], exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, float]]:
+    """Nearest GloVe words of one 50-d vector (cached: the same vector is asked for on every rerun)."""
+    return ac.nearest_words(np.array([vector]), glove(), k=k, exclude=[exclude])[0]

@@ -1,0 +1,37 @@
+"""The tutorial's 2-D vectors as an editable table (Step by step, with the 2-D vectors chosen)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import attention_core as ac
+from ui import messages, state
+
+
+def render() -> None:
+    st.subheader("The 2-D vectors (edit any number, add or delete a word)")
+    current = state.toy_source()
+    table = pd.DataFrame({"word": current.words, "x": current.matrix[:, 0], "y": current.matrix[:, 1]})
+    # The editor is keyed by its starting table: once an edit is stored, the next run
+    # starts a fresh editor from the stored vectors, so edits survive page changes and
+    # are never applied twice.
+    key = "toy_editor_" + str(abs(hash(tuple(table.itertuples(index=False)))))
+    edited = st.data_editor(
+        table, num_rows="dynamic", key=key, hide_index=True,
+        column_config={"word": st.column_config.TextColumn(required=True),
+                       "x": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3),
+                       "y": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3)},
+    )
+    vectors = {ac.lookup_key(str(w).strip()): (float(x), float(y))
+               for w, x, y in edited.dropna().itertuples(index=False) if str(w).strip()}
+    if not vectors:
+        messages.warning("The table is empty: every word would be unknown. Add a word, or reset.")
+    elif vectors != {w: (float(x), float(y)) for w, (x, y) in zip(current.words, current.matrix)}:
+        state.set_toy_vectors(vectors)
+        st.rerun()
+    st.caption("Edits last for this browser session and reach every page, but a shared link carries the "
+               "tutorial's vectors, not your edits.")
+    if st.button("Reset to the tutorial's vectors", disabled=not state.toy_is_edited()):
+        state.set_toy_vectors(None)
+        st.rerun()
