@@ -11,9 +11,11 @@ import pandas as pd
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
+from ui.pages import PAGES
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-VIEWS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "views").glob("*.py"))
+VIEWS = [p.path for p in PAGES]  # the one page registry
 
 
 def new_app(**query) -> AppTest:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.apptest_support import charts, new_app, no_exception, texts
+import attention_core as ac
+from tests.apptest_support import chart_titled, charts, new_app, no_exception, texts
 
 
 def open_page(view: str, **query):
@@ -71,11 +72,71 @@ def test_why_scale_measures_variance_growing_with_d_k():
 
 
 def test_why_scale_temperature_equals_scaling():
+    """The slider's bars at T = √d_k are the pipeline's scaled weights, and the page says so with the gap."""
     at = open_page("why_scale")
+    ref = _pipeline("I love Apple phones")
+    (_, bars), = chart_titled(at, "row of 'Apple' at T = 7.071")
+    assert np.allclose(bars.sort_values("key_pos")["weight"], ref.trace.attention_weights[2], atol=1e-12)
     md = "\n".join(m.value for m in at.markdown)
-    if "identical to the scaled attention weights" not in md:  # else: within rounding, and the gap is shown
-        diff = float(md.split("largest difference ")[1].split(",")[0])
-        assert diff < 1e-12
+    assert "identical to the scaled attention weights" in md or "largest difference" in md
+
+
+def test_why_scale_heatmaps_divide_by_one_and_by_sqrt_d_k():
+    at = open_page("why_scale")
+    ref = _pipeline("I love Apple phones")
+    (_, on), = chart_titled(at, "scaling on (divide by √50)")
+    (_, off), = chart_titled(at, "scaling off")
+    assert np.allclose(_matrix(on), ref.trace.attention_weights, atol=1e-12)
+    assert np.allclose(_matrix(off), ac.softmax(ref.trace.scores), atol=1e-12)
+
+
+def _pipeline(text: str, **mechanism) -> ac.SentenceAnalysis:
+    return ac.analyse(text, ac.load_glove(), ac.Mechanism(**mechanism), target="apple")
+
+
+def _matrix(df) -> np.ndarray:
+    n = int(np.sqrt(len(df)))
+    return df.sort_values(["query_pos", "key_pos"])["value"].to_numpy().reshape(n, n)
+
+
+def test_sentence_lab_scaled_scores_view_shows_scores_over_sqrt_d_k():
+    at = new_app(matrix_view="scaled scores")
+    no_exception(at)
+    heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
+    ref = _pipeline("I love Apple phones")
+    assert np.allclose(_matrix(heat), ref.trace.scores / np.sqrt(50), rtol=1e-12)
+
+
+def test_step_by_step_step_7_is_the_outputs_and_the_hand_row_uses_keys():
+    at = open_page("step_by_step", projections="random", d_k="8")
+    ref = _pipeline("I love Apple phones", projections="random", d_k=8)
+    outputs = [d.value for d in at.dataframe][-1]  # step 7 is the last table on the page
+    assert np.allclose(outputs.to_numpy(dtype=float), np.round(ref.trace.contextual_embeddings, 4))
+    code = code_blocks(at)
+    for j, word in enumerate(["I", "love", "Apple", "phones"]):
+        shown = float(code.split(f"score(Apple, {word}) = sum of 8 products = ")[1].split()[0])
+        assert shown == pytest.approx(ref.trace.scores[2, j], abs=1e-4)
+
+
+def test_why_projections_follows_the_scaling_switch():
+    at = open_page("why_projections", scale="false")
+    ref = _pipeline("I love Apple phones", scale=False)
+    (_, off), = chart_titled(at, "off: row of 'Apple'")
+    assert np.allclose(off.sort_values("key_pos")["weight"], ref.trace.attention_weights[2], atol=1e-12)
+    (_, rnd), = chart_titled(at, "random: row of 'Apple'")
+    random = _pipeline("I love Apple phones", scale=False, projections="random", d_k=16)
+    assert np.allclose(rnd.sort_values("key_pos")["weight"], random.trace.attention_weights[2], atol=1e-12)
+
+
+def test_learned_page_random_side_is_the_random_start():
+    at = open_page("learned")
+    glove = ac.load_glove()
+    X = glove.lookup(["i", "love", "apple", "watch"]).vectors
+    start = ac.self_attention(X, ac.Projections.random(50, 16, seed=0))
+    (_, rnd), = chart_titled(at, "random W_Q, W_K: where Apple looks")
+    (_, lrn), = chart_titled(at, "learned W_Q, W_K: where Apple looks")
+    assert np.allclose(rnd.sort_values("key_pos")["weight"], start.attention_weights[2], atol=1e-12)
+    assert not np.allclose(lrn.sort_values("key_pos")["weight"], start.attention_weights[2], atol=1e-3)
 
 
 def test_why_projections_symmetry():

@@ -93,7 +93,7 @@ CONTROLS: tuple[Control, ...] = (
             help="random start of W_Q, W_K, W_V (also the start of training)"),
     Control("scale", "Scale scores by 1/√d_k", True, "toggle", "Mechanism"),  # the paper's softmax(QKᵀ/√d_k)
     # the pages' own controls
-    Control("tab", "Sentence Lab tab", "Attention", "tabs",
+    Control("tab", "Sentence Lab tab", "attention", "tabs",
             options={"attention": "Attention", "map": "Map", "meaning": "Meaning"}),
     Control("matrix_view", "Heatmap shows", "weights", "segmented",
             options={v: v for v in ac.lessons.HEATMAP_VIEWS},

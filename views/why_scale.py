@@ -86,13 +86,13 @@ if res.target_index is not None:
                 f"**{cmp.scaled[i, i]:.3f}** with it.")
 
 st.header("4. Scaling is a temperature")
-sqrt_d_k = round(float(np.sqrt(d_k)), 3)
+sqrt_d_k = float(np.sqrt(d_k))  # exact, so that at this T the weights ARE the scaled attention weights
 temperature = st.select_slider("Temperature T: weights = softmax(scores / T)",
                                options=sorted({0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, sqrt_d_k}),
-                               value=sqrt_d_k, key="temperature")
+                               value=sqrt_d_k, key="temperature", format_func=lambda t: f"{t:.4g}")
 hot = ac.lessons.temperature_weights(res.trace, temperature)
 row = res.target_index if res.target_index is not None else 0
-charts.show(charts.attention_bars(hot[row], words, title=f"row of '{words[row]}' at T = {temperature:g}"))
+charts.show(charts.attention_bars(hot[row], words, title=f"row of '{words[row]}' at T = {temperature:.4g}"))
 at_sqrt = ac.lessons.temperature_weights(res.trace, float(np.sqrt(d_k)))
 gap = float(np.max(np.abs(at_sqrt - res.trace.attention_weights))) if settings.scale else None
 st.markdown(

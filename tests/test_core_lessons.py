@@ -1,0 +1,203 @@
+"""The pipeline and the numbers pages print (attention_core.pipeline, attention_core.lessons).
+
+Each of these checks a number where it is computed, so that a page showing the wrong
+matrix (values for outputs, raw scores for scaled ones, q·q for q·k, ...) fails here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import attention_core as ac
+from attention_core import lessons
+from tests.numerics import strict
+
+
+@pytest.fixture(scope="module")
+def glove():
+    return ac.load_glove()
+
+
+@pytest.fixture(scope="module")
+def random_run(glove):
+    return ac.analyse("I love Apple phones", glove, ac.Mechanism(projections="random", d_k=8, seed=3), target="apple")
+
+
+def test_analyse_joins_tokens_vectors_and_the_trace(glove):
+    with strict():
+        a = ac.analyse("I love Apple phones", glove, target="Apple's")
+    assert a.words == ("I", "love", "Apple", "phones") and a.target_index == 2
+    assert np.array_equal(a.trace.X, glove.lookup(["i", "love", "apple", "phones"]).vectors)
+    assert a.known.all() and a.word_space
+    assert np.array_equal(a.before, a.trace.X) and np.array_equal(a.after, a.trace.contextual_embeddings)
+    assert np.isfinite(a.after).all()
+
+
+def test_mechanism_switches_reach_the_trace(glove):
+    text = "the dog bit the man"
+    plain = ac.analyse(text, glove)
+    unscaled = ac.analyse(text, glove, ac.Mechanism(scale=False))
+    causal = ac.analyse(text, glove, ac.Mechanism(causal=True))
+    assert plain.trace.divisor == pytest.approx(np.sqrt(50)) and unscaled.trace.divisor == 1.0
+    assert np.all(np.triu(causal.trace.attention_weights, 1) == 0)
+    assert np.allclose(causal.trace.attention_weights.sum(axis=1), 1.0)
+    rv = ac.analyse(text, glove, ac.Mechanism(projections="random_v", d_k=4, seed=1))
+    r = ac.analyse(text, glove, ac.Mechanism(projections="random", d_k=4, seed=1))
+    assert np.array_equal(rv.trace.attention_weights, r.trace.attention_weights)  # same W_Q, W_K
+    assert not rv.word_space and rv.before.shape == (5, 4) and np.array_equal(rv.before, rv.trace.values)
+
+
+def test_learned_needs_the_trained_projections_of_the_right_size(glove):
+    with pytest.raises(ac.SettingsError, match="GloVe"):
+        ac.analyse("I love apple", glove, ac.Mechanism(projections="learned"))
+    wrong = ac.Projections.random(2, 2, seed=0)
+    with pytest.raises(ac.SettingsError, match="GloVe"):
+        ac.analyse("I love apple", glove, ac.Mechanism(projections="learned"), learned=wrong)
+
+
+@pytest.mark.parametrize("bad", [{"projections": "nope"}, {"d_k": 0}, {"d_k": 65}, {"d_k": 2.5}])
+def test_a_mechanism_refuses_impossible_switches(bad):
+    with pytest.raises(ac.SettingsError):
+        ac.Mechanism(**bad)
+
+
+def test_find_target_follows_the_first_word_of_the_target(glove):
+    tokens = ac.tokenize("I love Apple phones")
+    assert ac.find_target(tokens, "apple pie") == 2
+    assert ac.find_target(tokens, "") is None and ac.find_target(tokens, "!!!") is None
+    assert ac.find_target(tokens, "banana") is None
+
+
+def test_heatmap_views_are_the_matrices_they_name(random_run):
+    tr = random_run.trace
+    assert np.array_equal(lessons.heatmap_matrix(tr, "weights"), tr.attention_weights)
+    assert np.allclose(lessons.heatmap_matrix(tr, "scaled scores"), tr.scores / np.sqrt(8), rtol=1e-15)
+    assert np.array_equal(lessons.heatmap_matrix(tr, "raw scores"), tr.queries @ tr.keys.T)
+    assert not np.allclose(lessons.heatmap_matrix(tr, "scaled scores"), lessons.heatmap_matrix(tr, "raw scores"))
+
+
+def test_shared_bound_is_the_largest_finite_magnitude():
+    a = np.array([[1.0, -5.0], [-np.inf, 2.0]])
+    b = np.array([[3.0, 0.5]])
+    assert lessons.shared_bound([a, b]) == 5.0
+    assert lessons.shared_bound([np.zeros((2, 2))]) == 1.0 and lessons.shared_bound([np.full((1, 1), -np.inf)]) == 1.0
+
+
+def test_concept_share_is_a_share_only_where_it_means_one():
+    s = np.array([[0.3, 0.1, 0.9], [0.2, 0.6, 0.0]])
+    assert np.allclose(lessons.concept_share(s), [0.75, 0.25])
+    assert lessons.concept_share(np.array([[0.3, -0.1]])) is None
+    assert lessons.concept_share(np.array([[0.3]])) is None
+
+
+def test_map_inputs_compare_like_with_like(glove):
+    off = [ac.analyse(t, glove, target="apple") for t in ("I love Apple phones", "I love apple juice")]
+    m = lessons.map_inputs(off)
+    assert m.word_space and m.before.shape == (8, 50)
+    assert np.array_equal(m.before[4:], off[1].trace.X) and np.array_equal(m.after[:4], off[0].after)
+    assert list(m.sentence) == [0] * 4 + [1] * 4 and list(m.position) == [0, 1, 2, 3] * 2
+    assert list(np.flatnonzero(m.is_target)) == [2, 6]
+    rv = [ac.analyse(t, glove, ac.Mechanism(projections="random_v", d_k=4), target="apple")
+          for t in ("I love Apple phones", "I love apple juice")]
+    m = lessons.map_inputs(rv)
+    assert not m.word_space and np.array_equal(m.before[:4], rv[0].trace.values)
+
+
+def test_asymmetry_tells_rounding_from_direction():
+    S = np.array([[24.68, 18.08], [18.08, 36.39]])
+    assert lessons.asymmetry(S) == lessons.Asymmetry(0.0, True)
+    S2 = S.copy()
+    S2[0, 1] += 3.6e-15
+    assert lessons.asymmetry(S2).rounding and lessons.asymmetry(S2).gap > 0
+    S2[0, 1] += 0.5
+    assert not lessons.asymmetry(S2).rounding and lessons.asymmetry(S2).gap == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_projection_variants_follow_the_scaling_switch(glove, scale):
+    X = glove.lookup(["i", "love", "apple", "phones"]).vectors
+    learned = ac.Projections.random(50, 8, seed=99)
+    v = lessons.projection_variants(X, ac.Mechanism(d_k=8, seed=2, scale=scale), learned)
+    assert list(v) == ["off", "random", "learned"]
+    for tr in v.values():
+        assert tr.divisor == (pytest.approx(np.sqrt(tr.d_k)) if scale else 1.0)
+    assert np.array_equal(v["random"].projections.W_Q, ac.Projections.random(50, 8, seed=2).W_Q)
+    assert v["learned"].projections is learned
+    assert np.allclose(v["off"].scores, X @ X.T, rtol=1e-13)
+
+
+def test_scaling_comparison_divides_by_the_square_root_of_d_k(random_run):
+    tr = random_run.trace
+    cmp = lessons.scaling_comparison(tr)
+    assert np.allclose(cmp.unscaled, ac.softmax(tr.scores), rtol=1e-14)
+    assert np.allclose(cmp.scaled, ac.softmax(tr.scores / np.sqrt(8)), rtol=1e-14)
+    assert np.array_equal(cmp.scaled, tr.attention_weights)  # the run itself was scaled: the same numbers
+    assert not np.allclose(cmp.scaled, ac.softmax(tr.scores / 8))  # not d_k
+
+
+def test_temperature_sqrt_d_k_is_the_scaled_attention(random_run):
+    tr = random_run.trace
+    assert np.max(np.abs(lessons.temperature_weights(tr, np.sqrt(8)) - tr.attention_weights)) < 1e-15
+    hot, cold = lessons.temperature_weights(tr, 0.25), lessons.temperature_weights(tr, 32.0)
+    assert hot.max(axis=1).mean() > cold.max(axis=1).mean()
+    assert np.isfinite(hot).all() and np.allclose(hot.sum(axis=1), 1.0)
+
+
+def test_formula_steps_are_the_trace_in_order(random_run):
+    tr = random_run.trace
+    steps = lessons.formula_steps(tr, scale=True)
+    expected = [tr.X, tr.queries, tr.keys, tr.values, tr.scores, tr.scaled_scores, tr.attention_weights,
+                tr.contextual_embeddings]
+    assert len(steps) == len(expected)
+    for step, matrix in zip(steps, expected):
+        assert step.matrix is matrix, step.title
+    assert steps[-1].title.startswith("7. contextual_embeddings") and steps[-1].cols == "d_v"
+    assert "√d_k = √8" in steps[5].note and "divided by 1" in lessons.formula_steps(tr, scale=False)[5].note
+
+
+def test_follow_word_prints_the_query_key_dot_products(random_run):
+    tr, words = random_run.trace, random_run.words
+    lines = lessons.follow_word(tr, words, 2)
+    scores = [float(re.search(r"= (-?[\d.]+)$", line).group(1)) for line in lines[1:5]]
+    assert np.allclose(scores, tr.scores[2], atol=1e-4)
+    assert not np.allclose(scores, [tr.queries[2] @ tr.queries[j] for j in range(4)], atol=1e-4)
+    weights = [float(v) for v in lines[6].split("[")[1].split("]")[0].split(", ")]
+    assert np.allclose(weights, tr.attention_weights[2], atol=1e-7)
+
+
+def test_worked_example_has_the_exact_softmax():
+    lines = lessons.worked_example(ac.toy_embeddings())
+    assert "sim(Apple, phones) = (2 x 2) + (2 x 2) = 8" in lines[1]
+    assert "sim(Apple, love)   = (2 x -4) + (2 x 3) = -2" in lines[2]
+    e = np.exp(-10.0)
+    assert f"{e / (e + 2):.7f}" in lines[6] and "0.4999887" in lines[6]
+
+
+def test_work_count_is_quadratic_in_the_sentence():
+    w = lessons.work_count(20, 64, 64)
+    assert (w.scores, w.weighted_sums) == (20 * 20 * 64, 20 * 20 * 64)
+    assert lessons.work_count(40, 64, 64).scores == 4 * w.scores
+
+
+def test_export_rows_are_weights_and_outputs(random_run):
+    weights, outputs = lessons.export_rows({"S1": random_run})
+    tr = random_run.trace
+    assert len(weights) == 16 and len(outputs) == 4
+    assert [r["weight"] for r in weights[4:8]] == list(tr.attention_weights[1])
+    assert [outputs[2][f"out_{j}"] for j in range(50)] == list(tr.contextual_embeddings[2])
+    assert outputs[2]["word"] == "Apple" and outputs[2]["pos"] == 3
+
+
+def test_random_vs_learned_starts_where_training_starts(glove):
+    learned = ac.Projections(ac.Projections.random(50, 8, seed=7).W_Q * 3, ac.Projections.random(50, 8, seed=8).W_K,
+                             np.eye(50), kind="learned")
+    X = glove.lookup(["i", "love", "apple", "watch"]).vectors
+    both = lessons.random_vs_learned(X, ["I", "love", "Apple", "watch"], learned, ac.Mechanism(seed=5))
+    start = ac.Projections.random(50, 8, seed=5)
+    assert np.array_equal(both.random.projections.W_Q, start.W_Q)
+    assert np.array_equal(both.random.projections.W_K, start.W_K)
+    assert both.learned.projections is learned
+    assert not np.allclose(both.random.attention_weights, both.learned.attention_weights)
