@@ -152,31 +152,46 @@ class Params:
         return Params(self.W_Q.copy(), self.W_K.copy(), float(self.beta), self.bias.copy())
 
 
-def forward(params: Params, batch: Batch) -> dict[str, np.ndarray]:
-    """The model on a batch; returns every intermediate the gradient needs."""
+@dataclass(frozen=True)
+class Forward:
+    """The model on a batch, in the tutorial's words (B sentences, L words each at most)."""
+
+    target_embeddings: np.ndarray  # (B, d_model) x of each ambiguous word
+    queries: np.ndarray  # (B, d_k) its query
+    keys: np.ndarray  # (B, L, d_k) every word's key
+    attention_weights: np.ndarray  # (B, L) the ambiguous word's row of weights
+    leans: np.ndarray  # (B, L) each word's lean towards sense A: x_j . d
+    contextual_lean: np.ndarray  # (B,) the output's lean: contextual_embedding . d = weights . leans
+    logits: np.ndarray  # (B,) beta * contextual_lean + bias
+    p_sense_a: np.ndarray  # (B,) sigmoid(logits)
+    loss: float  # mean cross-entropy
+
+
+def forward(params: Params, batch: Batch) -> Forward:
+    """The model on a batch: one attention row per sentence, then the read-out."""
     B = np.arange(len(batch.label))
     d_k = params.W_Q.shape[1]
-    x_t = batch.X[B, batch.target_index]  # (B, d_model)
-    q = x_t @ params.W_Q  # (B, d_k)
+    target_embeddings = batch.X[B, batch.target_index]  # (B, d_model)
+    queries = target_embeddings @ params.W_Q  # (B, d_k)
     keys = batch.X @ params.W_K  # (B, L, d_k)
-    s = np.einsum("bld,bd->bl", keys, q) / np.sqrt(d_k)  # (B, L)
-    s = np.where(batch.mask, s, -np.inf)  # padding is never attended
-    a = softmax(s, axis=-1)  # (B, L)
-    c = np.einsum("bl,bld->bd", a, batch.X)  # (B, d_model)
-    m = np.einsum("bld,bd->bl", batch.X, batch.direction)  # (B, L) each word's lean
-    proj = np.einsum("bd,bd->b", c, batch.direction)  # (B,) = a . m
-    z = params.beta * proj + params.bias[batch.group]  # (B,)
-    p = np.exp(-np.logaddexp(0.0, -z))  # (B,) sigmoid(z) = 1 / (1 + e^-z), without overflow for z << 0
-    # cross-entropy from z directly: log(1 + e^z) - y z, stable for any z
-    loss = float(np.mean(np.logaddexp(0.0, z) - batch.label * z))
-    return {"x_t": x_t, "q": q, "keys": keys, "a": a, "m": m, "proj": proj, "z": z, "p": p, "loss": loss}
+    scores = np.einsum("bld,bd->bl", keys, queries) / np.sqrt(d_k)  # (B, L)
+    scores = np.where(batch.mask, scores, -np.inf)  # padding is never attended
+    attention_weights = softmax(scores, axis=-1)  # (B, L)
+    contextual = np.einsum("bl,bld->bd", attention_weights, batch.X)  # (B, d_model)
+    leans = np.einsum("bld,bd->bl", batch.X, batch.direction)  # (B, L) each word's lean
+    contextual_lean = np.einsum("bd,bd->b", contextual, batch.direction)  # (B,) = weights . leans
+    logits = params.beta * contextual_lean + params.bias[batch.group]  # (B,)
+    p = np.exp(-np.logaddexp(0.0, -logits))  # (B,) sigmoid = 1 / (1 + e^-z), without overflow for z << 0
+    # cross-entropy from the logits directly: log(1 + e^z) - y z, stable for any z
+    loss = float(np.mean(np.logaddexp(0.0, logits) - batch.label * logits))
+    return Forward(target_embeddings, queries, keys, attention_weights, leans, contextual_lean, logits, p, loss)
 
 
 def loss_and_grad(params: Params, batch: Batch, weight_decay: float = 0.0) -> tuple[float, Params]:
     """Mean cross-entropy (+ L2 on W_Q, W_K) and its exact gradient, by the chain rule.
 
     Steps (per example, then averaged):
-      1. dL/dz = p - y
+      1. dL/dz = p - y  (z = the logits)
       2. dL/dbeta = dL/dz * (c . d);  dL/dbias[target] = dL/dz
       3. dL/da_j = dL/dz * beta * (x_j . d)           (c = sum_j a_j x_j)
       4. dL/ds = a * (dL/da - a . dL/da)              (softmax Jacobian)
@@ -186,16 +201,16 @@ def loss_and_grad(params: Params, batch: Batch, weight_decay: float = 0.0) -> tu
     f = forward(params, batch)
     n = len(batch.label)
     d_k = params.W_Q.shape[1]
-    dz = (f["p"] - batch.label) / n  # (B,)  1.
-    g_beta = float(dz @ f["proj"])  # 2.
+    dz = (f.p_sense_a - batch.label) / n  # (B,)  1.
+    g_beta = float(dz @ f.contextual_lean)  # 2.
     g_bias = np.bincount(batch.group, weights=dz, minlength=len(params.bias))  # (n_targets,)
-    da = (dz * params.beta)[:, None] * f["m"]  # (B, L)  3.
-    ds = f["a"] * (da - np.sum(f["a"] * da, axis=1, keepdims=True))  # (B, L)  4.
-    dq = np.einsum("bl,bld->bd", ds, f["keys"]) / np.sqrt(d_k)  # (B, d_k)  5.
-    dkeys = ds[:, :, None] * f["q"][:, None, :] / np.sqrt(d_k)  # (B, L, d_k)
-    g_WQ = f["x_t"].T @ dq + 2 * weight_decay * params.W_Q  # (d_model, d_k)  6.
+    da = (dz * params.beta)[:, None] * f.leans  # (B, L)  3.
+    ds = f.attention_weights * (da - np.sum(f.attention_weights * da, axis=1, keepdims=True))  # (B, L)  4.
+    dq = np.einsum("bl,bld->bd", ds, f.keys) / np.sqrt(d_k)  # (B, d_k)  5.
+    dkeys = ds[:, :, None] * f.queries[:, None, :] / np.sqrt(d_k)  # (B, L, d_k)
+    g_WQ = f.target_embeddings.T @ dq + 2 * weight_decay * params.W_Q  # (d_model, d_k)  6.
     g_WK = np.einsum("bld,blk->dk", batch.X, dkeys) + 2 * weight_decay * params.W_K  # (d_model, d_k)
-    loss = f["loss"] + weight_decay * float(np.sum(params.W_Q**2) + np.sum(params.W_K**2))
+    loss = f.loss + weight_decay * float(np.sum(params.W_Q**2) + np.sum(params.W_K**2))
     return loss, Params(g_WQ, g_WK, g_beta, g_bias)
 
 
@@ -208,8 +223,8 @@ class Evaluation:
 
 def evaluate(params: Params, batch: Batch) -> Evaluation:
     f = forward(params, batch)
-    pred = (f["p"] > 0.5).astype(float)
-    cue = f["a"][np.arange(len(batch.label)), batch.cue_index]
+    pred = (f.p_sense_a > 0.5).astype(float)
+    cue = f.attention_weights[np.arange(len(batch.label)), batch.cue_index]
     return Evaluation(accuracy=float(np.mean(pred == batch.label)), cue_attention=float(np.mean(cue)),
                       n=len(batch.label))
 
@@ -297,8 +312,8 @@ def sentence_report(result: TrainingResult, embeddings, split: str = "heldout",
     rows = []
     for i, ex in enumerate(examples):
         a, b = result.pairs[ex.target]
-        p = float(f["p"][i])
+        p = float(f.p_sense_a[i])
         rows.append({"sentence": " ".join(ex.words), "target": ex.target, "cue": ex.cue, "sense": ex.sense,
                      "predicted": a if p > 0.5 else b, "p(predicted)": max(p, 1 - p),
-                     "attention to cue": float(f["a"][i, ex.cue_index])})
+                     "attention to cue": float(f.attention_weights[i, ex.cue_index])})
     return rows

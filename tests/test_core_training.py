@@ -125,9 +125,9 @@ def test_gradient_matches_central_finite_differences(small_batch, pairs, name, w
     params = random_params(small_batch.X.shape[2], 4, len(pairs))
     f = forward(params, small_batch)
     # a real check only if the softmax is far from uniform and the predictions are not saturated
-    assert finite(f["a"], f["p"])
-    assert f["a"][small_batch.mask].max() > 0.5
-    assert np.all((f["p"] > 0.01) & (f["p"] < 0.99)), f["p"]
+    assert finite(f.attention_weights, f.p_sense_a)
+    assert f.attention_weights[small_batch.mask].max() > 0.5
+    assert np.all((f.p_sense_a > 0.01) & (f.p_sense_a < 0.99)), f.p_sense_a
 
     loss, grad = loss_and_grad(params, small_batch, weight_decay)
     analytic = np.asarray(getattr(grad, name), dtype=np.float64)
@@ -174,7 +174,7 @@ def test_weight_decay_adds_exactly_its_l2_term(small_batch, pairs):
 
 def test_forward_attention_rows_sum_to_one_and_padding_gets_zero(small_batch, pairs):
     f = forward(random_params(small_batch.X.shape[2], 4, len(pairs)), small_batch)
-    a, mask = f["a"], small_batch.mask
+    a, mask = f.attention_weights, small_batch.mask
     assert finite(a)
     assert np.all(a >= 0.0)
     np.testing.assert_allclose(a.sum(axis=1), 1.0, rtol=0, atol=1e-12)
@@ -189,23 +189,23 @@ def test_forward_proj_is_attention_dot_word_leans(small_batch, pairs):
     # m_j = x_j . d, by a plain loop
     m = np.array([[float(np.dot(x, small_batch.direction[b])) for x in small_batch.X[b]]
                   for b in range(len(small_batch.label))])
-    assert finite(f["m"], f["proj"], m)
-    np.testing.assert_allclose(f["m"], m, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(f["proj"], np.sum(f["a"] * m, axis=1), rtol=1e-12, atol=1e-12)
+    assert finite(f.leans, f.contextual_lean, m)
+    np.testing.assert_allclose(f.leans, m, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(f.contextual_lean, np.sum(f.attention_weights * m, axis=1), rtol=1e-12, atol=1e-12)
 
 
 def test_forward_loss_is_plain_cross_entropy_of_p(small_batch, pairs):
     params = random_params(small_batch.X.shape[2], 4, len(pairs))
     f = forward(params, small_batch)
-    p, y = f["p"].tolist(), small_batch.label.tolist()
+    p, y = f.p_sense_a.tolist(), small_batch.label.tolist()
     expected = -sum(yi * math.log(pi) + (1 - yi) * math.log(1 - pi) for pi, yi in zip(p, y)) / len(y)
-    assert np.isfinite(f["loss"]) and math.isfinite(expected)
-    assert f["loss"] == pytest.approx(expected, rel=1e-10)
+    assert np.isfinite(f.loss) and math.isfinite(expected)
+    assert f.loss == pytest.approx(expected, rel=1e-10)
     # and p is the sigmoid of z = beta * proj + bias[target]
-    z = params.beta * f["proj"] + params.bias[small_batch.group]
-    assert finite(z, f["z"])
-    np.testing.assert_allclose(f["z"], z, rtol=1e-14, atol=1e-14)
-    np.testing.assert_allclose(f["p"], [1 / (1 + math.exp(-zi)) for zi in z.tolist()], rtol=1e-12)
+    z = params.beta * f.contextual_lean + params.bias[small_batch.group]
+    assert finite(z, f.logits)
+    np.testing.assert_allclose(f.logits, z, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(f.p_sense_a, [1 / (1 + math.exp(-zi)) for zi in z.tolist()], rtol=1e-12)
 
 
 def test_forward_attention_row_is_the_target_row_of_self_attention(glove, examples, pairs, small_batch):
@@ -217,8 +217,8 @@ def test_forward_attention_row_is_the_target_row_of_self_attention(glove, exampl
         n = int(small_batch.mask[b].sum())
         trace = self_attention(small_batch.X[b, :n], proj, scale=True)
         row = trace.attention_weights[small_batch.target_index[b]]
-        assert finite(row, f["a"][b])
-        np.testing.assert_allclose(f["a"][b, :n], row, rtol=1e-12, atol=1e-14)
+        assert finite(row, f.attention_weights[b])
+        np.testing.assert_allclose(f.attention_weights[b, :n], row, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("bias", [-1000.0, 1000.0])
@@ -230,8 +230,8 @@ def test_forward_extreme_logits_are_finite_and_silent(small_batch, pairs, bias):
         warnings.simplefilter("error")
         f = forward(params, small_batch)
         loss, grad = loss_and_grad(params, small_batch)
-    assert finite(f["p"], f["loss"], loss, grad.W_Q, grad.W_K, grad.bias, grad.beta)
-    assert np.all(f["p"] == (1.0 if bias > 0 else 0.0))
+    assert finite(f.p_sense_a, f.loss, loss, grad.W_Q, grad.W_K, grad.bias, grad.beta)
+    assert np.all(f.p_sense_a == (1.0 if bias > 0 else 0.0))
     # the wrong-sense sentences cost about |z| each
     assert 100 < loss < 2000
 
