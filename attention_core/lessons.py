@@ -79,8 +79,8 @@ def map_inputs(analyses: Sequence[SentenceAnalysis]) -> MapInputs:
     Outputs are averages of values, so they are compared with the embeddings only when every
     sentence has W_V = I; otherwise all sentences compare values with outputs (like with like).
     """
-    word_space = all(a.word_space for a in analyses)
-    before = np.vstack([a.trace.X if word_space else a.trace.values for a in analyses])  # (N, d)
+    word_space = all(a.word_space for a in analyses)  # one mechanism for all: all or none
+    before = np.vstack([a.before for a in analyses])  # (N, d)
     after = np.vstack([a.after for a in analyses])  # (N, d)
     sentence = np.concatenate([np.full(len(a.words), i) for i, a in enumerate(analyses)])
     position = np.concatenate([np.arange(len(a.words)) for a in analyses])

@@ -43,6 +43,9 @@ class Mechanism:
         divide the scores by sqrt(d_k), the paper's softmax(Q K^T / sqrt(d_k)).
     causal : bool
         each word attends only to itself and the words before it (a decoder's mask).
+    residual : bool
+        the residual stream: each word leaves as x + attention(x), itself plus its context (the
+        transformer's "residual connection"). Off = the tutorial's first version, output = attention(x).
     """
 
     projections: str = "off"  # the tutorial starts without W_Q, W_K, W_V
@@ -50,6 +53,7 @@ class Mechanism:
     seed: int = 0
     scale: bool = True  # the paper's choice; off reproduces the tutorial's hand-computed numbers
     causal: bool = False  # the tutorial's attention sees the whole sentence
+    residual: bool = False  # the tutorial's first version has no residual stream
 
     def __post_init__(self):
         if self.projections not in PROJECTION_KINDS:
@@ -117,22 +121,26 @@ class SentenceAnalysis:
 
     @property
     def word_space(self) -> bool:
-        """True when the outputs are word vectors (W_V = I), so they compare with the embeddings."""
-        return self.trace.projections.values_in_word_space
+        """True when ``after`` compares with the embeddings: W_V = I (outputs are averages of word
+        vectors), or the residual stream is on (each output is the word's own vector plus a change)."""
+        return self.trace.projections.values_in_word_space or self.mechanism.residual
 
     @property
     def before(self) -> np.ndarray:
         """(n_tokens, d) what each word was before attention, in the outputs' space.
 
-        The embeddings X when W_V = I; otherwise the values X @ W_V, because an output is an
+        The embeddings X when W_V = I or with the residual stream (whose output x + attention(x)
+        is a word vector plus a change); otherwise the values X @ W_V, because an output is an
         average of values and only compares with them (like with like).
         """
         return self.trace.X if self.word_space else self.trace.values
 
     @property
     def after(self) -> np.ndarray:
-        """(n_tokens, d) each word after attention: the contextual embeddings."""
-        return self.trace.contextual_embeddings
+        """(n_tokens, d) each word after attention: the contextual embeddings, plus the word's own
+        vector when the residual stream is on (x + attention(x))."""
+        out = self.trace.contextual_embeddings
+        return self.trace.X + out if self.mechanism.residual else out
 
 
 def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target: str = "", oov: str = "zero",
@@ -158,5 +166,10 @@ def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target
     lookup = embeddings.lookup(tokens.keys, oov=oov)  # X: (n_tokens, d_model)
     projections = make_projections(mechanism, embeddings.dim, learned)
     trace = self_attention(lookup.vectors, projections, scale=mechanism.scale, causal=mechanism.causal)
+    if mechanism.residual and trace.values.shape[1] != trace.X.shape[1]:
+        raise SettingsError(f"The residual stream adds each output to its word's own vector, so both need "
+                            f"{trace.X.shape[1]} numbers; W_V [{trace.X.shape[1]} x {trace.values.shape[1]}] makes "
+                            "outputs of another size. Pick projections other than 'random, W_V too', or turn the "
+                            "residual stream off.")
     return SentenceAnalysis(tokens=tokens, known=lookup.known, trace=trace,
                             target_index=find_target(tokens, target), mechanism=mechanism)
