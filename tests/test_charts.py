@@ -1,13 +1,17 @@
-"""Chart-spec tests: every chart builds, validates against the Vega-Lite schema (to_dict()),
-and encodes the fields, tooltips and token order the pages rely on."""
+"""Chart-spec tests: every builder returns a plain Vega-Lite spec that validates against the schema
+(``valid``), encodes the fields, tooltips and token order the pages rely on, and leaves the
+shared template cache as it found it."""
 
 from __future__ import annotations
 
+import copy
+
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
 
-from ui import charts
+from ui import chart_tokens, charts
 
 WORDS = ["the", "cat", "saw", "the", "cat"]  # repeated words must keep their own rows
 
@@ -16,8 +20,20 @@ def layers(spec: dict) -> list[dict]:
     return spec.get("layer", [spec])
 
 
-def data_of(chart) -> pd.DataFrame:
-    return chart.data
+def data_of(spec: dict) -> pd.DataFrame:
+    return spec["data"]["values"]
+
+
+def with_records(spec: dict) -> dict:
+    """The spec as JSON would carry it: its rows as a list of records instead of a DataFrame."""
+    return {**spec, "data": {"values": data_of(spec).to_dict("records")}}
+
+
+def valid(spec: dict) -> dict:
+    """``spec`` after validating it against the whole Vega-Lite schema (Altair's TopLevelSpec)."""
+    assert isinstance(spec, dict) and isinstance(data_of(spec), pd.DataFrame)
+    alt.TopLevelSpec.validate(with_records(spec))  # raises jsonschema's ValidationError
+    return spec
 
 
 def test_token_labels_are_unique_and_in_order():
@@ -30,7 +46,7 @@ def test_token_labels_are_unique_and_in_order():
 def test_heatmap_spec():
     m = np.arange(25, dtype=float).reshape(5, 5) / 24
     chart = charts.heatmap(m, WORDS, title="weights", value_name="weight")
-    spec = chart.to_dict()  # validates against the schema
+    spec = valid(chart)
     rect, text = layers(spec)
     assert rect["mark"]["type"] == "rect" and text["mark"]["type"] == "text"
     enc = rect["encoding"]
@@ -48,16 +64,16 @@ def test_heatmap_spec():
 
 def test_heatmap_scores_are_diverging_and_big_ones_drop_the_numbers():
     rng = np.random.default_rng(0)
-    spec = charts.heatmap(rng.normal(size=(3, 3)), ["a", "b", "c"], diverging=True).to_dict()
+    spec = valid(charts.heatmap(rng.normal(size=(3, 3)), ["a", "b", "c"], diverging=True))
     assert layers(spec)[0]["encoding"]["color"]["scale"]["domainMid"] == 0
-    big = charts.heatmap(np.eye(20), [f"w{i}" for i in range(20)]).to_dict()
+    big = valid(charts.heatmap(np.eye(20), [f"w{i}" for i in range(20)]))
     assert len(layers(big)) == 1  # no numbers in 400 cells
 
 
 def test_attention_bars_spec():
     w = np.array([0.1, 0.2, 0.3, 0.25, 0.15])
     chart = charts.attention_bars(w, WORDS, title="row")
-    spec = chart.to_dict()
+    spec = valid(chart)
     bars, text = layers(spec)
     assert bars["mark"]["type"] == "bar" and text["mark"]["type"] == "text"
     assert bars["encoding"]["x"]["scale"]["domain"] == [0, 1]
@@ -78,7 +94,7 @@ def _points() -> pd.DataFrame:
 
 def test_pca_plot_spec():
     chart = charts.pca_plot(_points(), title="map", variance=(0.6, 0.3))
-    spec = chart.to_dict()
+    spec = valid(chart)
     marks = [layer["mark"]["type"] for layer in layers(spec)]
     assert marks == ["rule", "point", "point", "text", "text", "text", "point"]  # last: the invisible frame
     rule = layers(spec)[0]["encoding"]
@@ -118,32 +134,32 @@ def test_pca_plot_words_on_one_spot_share_a_label():
 def test_concept_and_neighbour_charts():
     df = pd.DataFrame({"concept": ["tech", "fruit", "tech", "fruit"], "stage": ["before", "before", "after", "after"],
                        "cosine": [0.4, 0.6, 0.5, 0.5]})
-    spec = charts.concept_bars(df).to_dict()
+    spec = valid(charts.concept_bars(df))
     assert layers(spec)[0]["encoding"]["yOffset"]["field"] == "stage"
     nb = charts.neighbour_bars([("a", 0.9), ("b", 0.8)], [("c", 0.95)])
-    nb.to_dict()
+    valid(nb)
     d = data_of(nb)
     assert list(d["stage"]) == ["before", "before", "after"] and list(d["text"]) == ["a  0.90", "b  0.80", "c  0.95"]
 
 
 def test_token_strip_flags_unknown_and_target_and_wraps():
     chart = charts.token_strip(["I", "love", "qzxv", "apple"], [True, True, False, True], target_index=3)
-    chart.to_dict()
+    valid(chart)
     df = data_of(chart)
     assert list(df["status"]) == ["word", "word", "unknown", "target"]
     assert list(df["text"]) == ["I", "love", "qzxv ?", "apple"]
     long = charts.token_strip([f"word{i}" for i in range(30)], [True] * 30)
     d = data_of(long)
     assert d["row"].max() >= 3 and (d["col"] < 10).all()  # wrapped onto rows, never one 30-chip line
-    assert long.to_dict()["height"] == 44 * (d["row"].max() + 1)
+    assert valid(long)["height"] == 44 * (d["row"].max() + 1)
 
 
 def test_line_chart_spec():
     df = pd.DataFrame({"d_k": [1, 2, 4, 1, 2, 4], "v": [1, 2, 4, 1, 1, 1], "what": ["a"] * 3 + ["b"] * 3})
-    spec = charts.line_chart(df, "d_k", "v", colour="what", log_x=True, log_y=True).to_dict()
+    spec = valid(charts.line_chart(df, "d_k", "v", colour="what", log_x=True, log_y=True))
     assert spec["mark"]["type"] == "line" and spec["encoding"]["x"]["scale"]["type"] == "log"
     assert spec["encoding"]["color"]["scale"]["domain"] == ["a", "b"]
-    theory = charts.line_chart(df, "d_k", "v", colour="what", dashed="b").to_dict()
+    theory = valid(charts.line_chart(df, "d_k", "v", colour="what", dashed="b"))
     measured, dashed = theory["layer"]  # the theory line is drawn last, over the measurement
     assert measured["mark"]["type"] == dashed["mark"]["type"] == "line"
     assert dashed["mark"]["strokeDash"] == [8, 6] and dashed["mark"]["strokeWidth"] < measured["mark"]["strokeWidth"]
@@ -159,28 +175,119 @@ def test_line_chart_spec():
     lambda: charts.pca_plot(_points(), variance=(0.5, 0.2)),
     lambda: charts.token_strip(["a", "b"], [True, False]),
     lambda: charts.neighbour_bars([("a", 0.5)], [("b", 0.6)]),
+    lambda: charts.concept_bars(pd.DataFrame({"concept": ["tech"], "stage": ["after"], "cosine": [0.4]})),
 ])
-def test_fast_spec_equals_altair_to_dict(build):
-    """charts.spec() (cached template + rows) draws the same chart as Altair's own to_dict()."""
-    chart = build()
-    fast = charts.spec(chart)
-    full = chart.to_dict()
+def test_spec_equals_altair_to_dict(build):
+    """A builder's spec (cached template + rows) is the chart Altair itself writes: rebuilt from the spec
+    with validation, Altair's own to_dict() gives the same spec and the same rows."""
+    fast = build()
+    chart = (alt.LayerChart if "layer" in fast else alt.Chart).from_dict(with_records(fast), validate=True)
+    full = chart.to_dict()  # validates against the schema
     rows = full["datasets"][full["data"]["name"]]
     assert fast["data"]["values"].to_dict("records") == rows
     strip = {"data", "datasets", "autosize", "usermeta"}
     assert {k: v for k, v in fast.items() if k not in strip} == {k: v for k, v in full.items() if k not in strip}
     # the token strip stays SVG (its words are text); the others use canvas
-    assert ("usermeta" in fast) == ("status" not in chart.data.columns)
+    assert ("usermeta" in fast) == ("status" not in data_of(fast).columns)
+
+
+def _line_df(scale: float = 1.0) -> pd.DataFrame:
+    return pd.DataFrame({"d_k": [1, 2, 4, 1, 2, 4], "v": np.array([1.0, 2, 4, 1, 1, 1]) * scale,
+                         "what": ["a"] * 3 + ["b"] * 3})
+
+
+# every builder, as (chart with title "A" and some data, the same shape with title "B" and other data)
+PAIRS = {
+    "heatmap": lambda t, k: charts.heatmap(np.eye(3) * k, ["a", "b", "c"], title=t),
+    "scores": lambda t, k: charts.heatmap(np.eye(3) * k - 0.5, ["a", "b", "c"], title=t, diverging=True),
+    "attention_bars": lambda t, k: charts.attention_bars(np.ones(3) / 3 * k, ["a", "b", "c"], title=t),
+    "pca_plot": lambda t, k: charts.pca_plot(_points().assign(x1=lambda d: d["x1"] * k), title=t),
+    "token_strip": lambda t, k: charts.token_strip(["a", t], [True, True], target_index=int(k < 0.5)),
+    "neighbour_bars": lambda t, k: charts.neighbour_bars([(t, 0.5 * k)], [("b", 0.6)], title=t),
+    "concept_bars": lambda t, k: charts.concept_bars(
+        pd.DataFrame({"concept": ["tech", "tech"], "stage": ["before", "after"], "cosine": [0.4 * k, 0.5]}), title=t),
+    "line_chart": lambda t, k: charts.line_chart(_line_df(k), "d_k", "v", colour="what", title=t),
+    "line_chart_plain": lambda t, k: charts.line_chart(_line_df(k), "d_k", "v", title=t),
+    "line_chart_dashed": lambda t, k: charts.line_chart(_line_df(k), "d_k", "v", colour="what", dashed="b", title=t),
+}
+
+
+class Recorder:
+    """A stand-in Streamlit container: keeps what show() passes to vega_lite_chart."""
+
+    def vega_lite_chart(self, spec, width):
+        self.spec, self.width = spec, width
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_builders_and_show_leave_the_cached_template_unchanged(name):
+    """Two charts of one shape share the cached template's parts; building the second, and drawing both
+    with show() through the real st.vega_lite_chart (which patches a top-level encoding in place),
+    changes neither the cache nor what the first chart shares with it."""
+    import streamlit as st
+
+    a = valid(PAIRS[name]("A", 1.0))
+    a_rows = data_of(a).copy()
+    a_before = copy.deepcopy({k: v for k, v in a.items() if k != "data"})
+    b = valid(PAIRS[name]("B", 0.25))
+    assert a["config"] is b["config"]  # from one cached template, not rebuilt
+    for spec in (a, b):
+        for width in ("content", "stretch"):
+            charts.show(spec, st.container(), width=width)
+    pd.testing.assert_frame_equal(data_of(a), a_rows)
+    for key in set(a_before) - {"encoding"}:  # a line chart's top-level encoding is its own copy
+        assert a[key] == a_before[key], key
+    again = PAIRS[name]("A", 1.0)  # built from the cache again: exactly as the first time
+    assert {k: v for k, v in again.items() if k != "data"} == a_before
+    if "title" in a:
+        assert a["title"] != b["title"]
+
+
+def test_a_cached_template_is_never_changed_by_the_charts_built_from_it():
+    template = chart_tokens._heatmap_template("weight", False, 15, 15)
+    frozen = copy.deepcopy(template)
+    one = charts.heatmap(np.eye(3), ["a", "b", "c"], title="one")
+    two = charts.heatmap(np.eye(3) / 2, ["x", "y", "z"], title="two")
+    three = charts.heatmap(np.eye(3), ["a", "b", "c"], title="scores", diverging=True)
+    assert one["layer"] is two["layer"] is template["layer"]  # the same shape: the same cached template
+    assert three["layer"] is not template["layer"]
+    assert chart_tokens._heatmap_template("weight", False, 15, 15) is template and template == frozen
+    assert "data" not in template and "title" not in template and "width" not in template
+    assert (one["title"], two["title"]) == ("one", "two")
+    assert list(data_of(two)["query"].unique()) == ["01 x", "02 y", "03 z"]
+
+
+def test_what_show_draws_is_the_spec_as_changed_by_the_caller():
+    """No hidden state: a spec's new title and rows are what reaches Streamlit; show() adds only the sizing."""
+    spec = charts.heatmap(np.eye(2), ["a", "b"], title="old")
+    spec["title"] = "new"
+    spec["data"] = {"values": data_of(spec).head(1)}
+    drawn = Recorder()
+    charts.show(spec, drawn)
+    assert drawn.spec is spec and drawn.width == "content"
+    assert drawn.spec["title"] == "new" and len(data_of(drawn.spec)) == 1
+    charts.show(spec, drawn, width="stretch")
+    assert drawn.width == "stretch" and drawn.spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["autosize"] == {"type": "pad", "contains": "padding"}  # the caller's spec is not changed
+    assert {k: v for k, v in drawn.spec.items() if k != "autosize"} == {k: v for k, v in spec.items()
+                                                                        if k != "autosize"}
+    with pytest.raises(TypeError):
+        charts.show(alt.Chart(pd.DataFrame({"a": [1]})).mark_point(), drawn)
+
+
+def test_line_charts_keep_vega_lites_default_sizing_and_svg():
+    spec = valid(charts.line_chart(_line_df(), "d_k", "v", title="t"))
+    assert "autosize" not in spec and "usermeta" not in spec and spec["height"] == 300 and spec["title"] == "t"
 
 
 def test_diverging_heatmap_is_symmetric_about_zero():
     """All-positive scores (X Xᵀ) must not draw their smallest value white: the scale runs -max..max."""
-    spec = charts.heatmap(np.array([[16.0, 20.0], [20.0, 44.0]]), ["a", "b"], diverging=True).to_dict()
+    spec = valid(charts.heatmap(np.array([[16.0, 20.0], [20.0, 44.0]]), ["a", "b"], diverging=True))
     assert spec["params"] == [{"name": "bound", "value": 44.0}]
     scale = layers(spec)[0]["encoding"]["color"]["scale"]
     assert scale["domainMin"] == {"expr": "-bound"} and scale["domainMax"] == {"expr": "bound"}
     assert scale["domainMid"] == 0
-    assert "params" not in charts.heatmap(np.eye(2), ["a", "b"]).to_dict()  # weights keep their fixed 0..1
+    assert "params" not in valid(charts.heatmap(np.eye(2), ["a", "b"]))  # weights keep their fixed 0..1
 
 
 def test_pca_plot_frame_is_readable_when_every_point_is_on_one_spot():
@@ -205,7 +312,7 @@ def test_pca_plot_nearby_words_share_a_label_across_any_grid_line():
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -2.0, 0.0])
 def test_heatmap_ignores_a_bound_that_would_break_or_flip_the_scale(bad):
-    spec = charts.heatmap(np.array([[1.0, -3.0], [2.0, 0.5]]), ["a", "b"], diverging=True, bound=bad).to_dict()
+    spec = valid(charts.heatmap(np.array([[1.0, -3.0], [2.0, 0.5]]), ["a", "b"], diverging=True, bound=bad))
     assert spec["params"] == [{"name": "bound", "value": 3.0}]
 
 

@@ -1,0 +1,109 @@
+"""What every chart shares: palette, type sizes, configuration, token labels, the template cache, ``show``.
+
+A chart builder (in ``chart_tokens``, ``chart_vectors``, ``chart_lines``; pages reach them
+through ``ui.charts``) returns a plain Vega-Lite spec: a dict with the chart's rows as a
+pandas DataFrame in ``spec["data"]["values"]`` (Streamlit sends it to the browser as Arrow).
+Nothing is hidden on it: change its title or data and that is what ``show`` draws.
+
+Speed: building a chart with Altair and calling ``to_dict`` costs 5-15 ms, and a page shows
+up to ten charts per rerun. So each builder's data-free Altair template is built once per
+shape, and only its Vega-Lite dict is kept (``spec_template``: an ``lru_cache`` keyed on the
+template's parameters). A builder copies the top level of that dict and sets data, sizes,
+title and params on the copy (``filled``); the nested parts stay shared with the cache and
+are never changed, by the builders or by ``show``. The chart tests validate every spec
+against the Vega-Lite schema, which ``to_dict(validate=False)`` skips here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import altair as alt
+
+# Okabe & Ito (2008), the standard colour-blind-safe categorical palette
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+SENTENCE_COLOURS = OKABE_ITO[:2]
+# projections off / random / learned, compared side by side: not blue or orange, which mean the sentences
+VARIANT_COLOURS = {"off": "#666666", "random": OKABE_ITO[2], "learned": OKABE_ITO[3]}
+LESSON_COLOURS = (OKABE_ITO[5], OKABE_ITO[2])  # Why scale?'s unscaled / scaled lines: not the sentence colours
+TINTS = {OKABE_ITO[0]: "#CFE3F2", OKABE_ITO[1]: "#FBE6BF"}  # light backgrounds of the sentence colours
+FONT_SIZE = 15
+TITLE_SIZE = 18
+MAP_SIZE = 480  # px, square: with its title and legend it fits a 1366 x 768 laptop's window
+
+INK = "#262730"  # near-black text: Streamlit's default chart grey (#808495) is 3.7:1 on white, too faint to project
+CONFIG = alt.Config(
+    axis=alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=220,
+                        labelColor=INK, titleColor=INK),
+    legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=500,
+                            labelColor=INK, titleColor=INK),
+    title=alt.TitleConfig(fontSize=TITLE_SIZE, anchor="start", color=INK, subtitleColor=INK),
+    view=alt.ViewConfig(strokeWidth=0),
+)
+
+
+def token_labels(words: Sequence[str]) -> list[str]:
+    """'01 I', '02 love', ... : unique, sortable, readable labels for tokens."""
+    width = max(2, len(str(len(words))))
+    return [f"{i + 1:0{width}d} {w}" for i, w in enumerate(words)]
+
+
+def show(spec: dict, where=None, *, width: str = "content") -> None:
+    """Render a spec made by a builder here (``where`` is a Streamlit container, default ``st``).
+
+    ``width="stretch"`` fits the chart to its container's width; the spec itself is not changed.
+    """
+    import streamlit as st
+
+    if not isinstance(spec, dict):
+        raise TypeError(f"show() takes a Vega-Lite spec dict from a ui.charts builder, not {type(spec).__name__}")
+    if width == "stretch":
+        spec = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
+    (where or st).vega_lite_chart(spec, width=width)
+
+
+def spec_template(maxsize: int) -> Callable:
+    """Decorator: ``build(*params)`` makes a data-free Altair chart; the decorated function returns
+    its Vega-Lite dict, made once per distinct ``params`` (hashable, passed positionally).
+
+    The returned dict is shared by every chart of that shape: read it, copy it, never change it.
+    """
+    def decorate(build: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict]:
+        @functools.lru_cache(maxsize=maxsize)
+        @functools.wraps(build)
+        def template(*params) -> dict:
+            spec = build(*params).to_dict(validate=False)
+            spec.pop("datasets", None)
+            for layer in spec.get("layer", []):  # data-free layers point at an "empty" dataset
+                if layer.get("data") == {"name": "empty"}:
+                    del layer["data"]
+            return spec
+
+        return template
+
+    return decorate
+
+
+def filled(template: dict, data, *, svg: bool = False, **props) -> dict:
+    """A chart's spec: a top-level copy of a cached ``template`` with this chart's rows and ``props``
+    (title, width, height, params: plain JSON values).
+
+    width/height are the plot area; axes and legends add to it (Streamlit's default "fit" would
+    squeeze the cells to make room for them). ``svg=False`` draws one <canvas> instead of an SVG
+    node per mark: a page of ten charts then costs the browser a fraction of the style/layout work
+    on every edit.
+    """
+    spec = dict(template)  # the top level only: nested parts stay shared with the cache, unchanged
+    spec["data"] = {"values": data}  # Streamlit sends DataFrames to the browser as Arrow
+    spec.update(props)
+    spec.setdefault("autosize", {"type": "pad", "contains": "padding"})
+    if not svg:
+        spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    return spec
+
+
+def by_position(field: str, title: str | None, **axis) -> dict:
+    """An encoding of a token field sorted in sentence order (by ``<field>_pos``), never alphabetically."""
+    return dict(field=field, type="nominal", sort=alt.EncodingSortField(field=f"{field}_pos", op="min"),
+                title=title, axis=alt.Axis(**axis) if axis else alt.Undefined)

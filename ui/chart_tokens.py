@@ -1,0 +1,155 @@
+"""Charts of one sentence's tokens: the attention heatmap, one row of weights as bars, the token strip.
+
+Rows and columns carry index-prefixed labels ("03 the") so a repeated word keeps its own row,
+sorted in sentence order. Numbers in cells are rounded for reading; the tooltip gives six digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.chart_base import (
+    CONFIG,
+    FONT_SIZE,
+    OKABE_ITO,
+    SENTENCE_COLOURS,
+    by_position,
+    filled,
+    spec_template,
+    token_labels,
+)
+
+
+def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
+            title: str = "", value_name: str = "weight", diverging: bool = False,
+            decimals: int = 2, bound: float | None = None) -> dict:
+    """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
+
+    Rows are queries ("who is looking"), columns are keys ("at whom"). Weights use
+    a fixed 0..1 viridis scale so two heatmaps compare; ``diverging`` uses a
+    blue-orange scale from -max|value| to +max|value| (for raw and scaled scores,
+    which can be negative), so white is always 0. Pass one ``bound`` to several
+    heatmaps to make the same colour mean the same score in all of them.
+    """
+    col_words = row_words if col_words is None else col_words
+    rows, cols = token_labels(row_words), token_labels(col_words)
+    m = np.asarray(matrix, dtype=float)
+    n_r, n_c = m.shape
+    finite = m[np.isfinite(m)]
+    if bound is None or not np.isfinite(bound) or bound <= 0:  # a bad bound would flip or break the scale
+        bound = float(np.abs(finite).max()) if finite.size else 1.0
+    ri, ci = np.divmod(np.arange(n_r * n_c), n_c)
+    values = m.ravel()
+    df = pd.DataFrame({
+        "query": np.asarray(rows)[ri], "query_pos": ri,
+        "key": np.asarray(cols)[ci], "key_pos": ci,
+        "value": values,
+        "text": [f"{v:.{decimals}f}" for v in values],
+        "dark": (np.abs(values) > 0.6 * bound) if diverging else (values < 0.55),
+    })
+    n = max(n_r, n_c)
+    cell = int(np.clip(260 / max(n, 1), 5, 62))  # grid + labels fit half a laptop screen beside the sidebar
+    font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
+    label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
+    if diverging:  # the scale's bound, as JSON (a numpy number becomes a float, as Altair writes it)
+        value = float(bound) if isinstance(bound, np.number) else bound
+        extra = {"params": [{"name": "bound", "value": value or 1.0}]}
+    else:
+        extra = {}
+    return filled(_heatmap_template(value_name, diverging, font, label_size), df, title=title,
+                  width=cell * n_c, height=cell * n_r, **extra)
+
+
+@spec_template(maxsize=64)
+def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int) -> alt.LayerChart:
+    if diverging:
+        # symmetric about 0 (the bound is a parameter filled in per chart): white always means 0, and an
+        # all-positive matrix (X Xᵀ) is all orange instead of having its smallest value drawn white
+        scale = alt.Scale(scheme="blueorange", domainMin=alt.ExprRef("-bound"), domainMax=alt.ExprRef("bound"),
+                          domainMid=0)
+    else:
+        scale = alt.Scale(scheme="viridis", domain=[0, 1])
+    # every word keeps its label (no overlap thinning): a class must see which column is "bank"
+    labels = dict(labelOverlap=False, labelFontSize=label_size) if label_size else dict(labels=False)
+    x = alt.X(**by_position("key", "key (attended to)", labelAngle=-60, orient="top", **labels))
+    y = alt.Y(**by_position("query", "query (looking)", **labels))
+    rects = alt.Chart().mark_rect().encode(
+        x=x, y=y,
+        color=alt.Color("value:Q", scale=scale, title=value_name,
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
+        tooltip=[alt.Tooltip("query:N"), alt.Tooltip("key:N"), alt.Tooltip("value:Q", format=".6f", title=value_name)],
+    )
+    layers = [rects]
+    if font:
+        layers.append(alt.Chart().mark_text(fontSize=font).encode(
+            x=x, y=y, text="text:N",
+            color=alt.condition("datum.dark", alt.value("white"), alt.value("black")),
+        ))
+    return alt.LayerChart(layer=layers, config=CONFIG)
+
+
+def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = "",
+                   colour: str = SENTENCE_COLOURS[0], width: int = 260) -> dict:
+    """One token's attention row as horizontal bars, in sentence order, with the values."""
+    labels = token_labels(words)
+    w = np.asarray(weights, dtype=float)
+    df = pd.DataFrame({"key": labels, "key_pos": np.arange(len(labels)), "weight": w,
+                       "text": [f"{v:.2f}" for v in w]})
+    return filled(_bars_template(colour), df, title=title, height=max(90, 30 * len(labels)), width=width)
+
+
+@spec_template(maxsize=8)
+def _bars_template(colour: str) -> alt.LayerChart:
+    y = alt.Y(**by_position("key", None))
+    x = alt.X("weight:Q", scale=alt.Scale(domain=[0, 1]), title="attention weight")
+    bars = alt.Chart().mark_bar(color=colour).encode(
+        x=x, y=y, tooltip=["key:N", alt.Tooltip("weight:Q", format=".6f")])
+    text = alt.Chart().mark_text(align="left", dx=4, fontSize=FONT_SIZE).encode(x=x, y=y, text="text:N")
+    return alt.LayerChart(layer=[bars, text], config=CONFIG)
+
+
+def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int | None = None, *,
+                max_width: int = 420, colour: str = OKABE_ITO[0]) -> dict:
+    """The sentence's tokens as chips, wrapped onto rows: grey = in the vocabulary,
+    vermillion + "?" = unknown, ``colour`` (the sentence's) = the target word. Drawn
+    as a chart, so typed text is never rendered as HTML or Markdown."""
+    labels = token_labels(words)
+    status = ["word" if k else "unknown" for k in known]
+    if target_index is not None and known[target_index]:
+        status[target_index] = "target"
+    texts = [w if k else f"{w} ?" for w, k in zip(words, known)]
+    longest = max(len(t) for t in texts)
+    cell = int(np.clip(11 * longest + 22, 50, 120))
+    per_row = max(1, max_width // cell)
+    position = np.arange(len(labels))
+    df = pd.DataFrame({"label": labels, "text": texts, "status": status,
+                       "col": position % per_row, "row": position // per_row})
+    n_rows = int(df["row"].max()) + 1
+    # SVG: the words stay text nodes (screen readers, tests)
+    return filled(_strip_template(cell - 10, colour), df, svg=True, width=cell * min(len(labels), per_row),
+                  height=44 * n_rows)
+
+
+@spec_template(maxsize=32)
+def _strip_template(text_limit: int, target_colour: str) -> alt.LayerChart:
+    domain = ["word", "target", "unknown"]
+    x = alt.X("col:O", axis=None)
+    y = alt.Y("row:O", axis=None)
+    chips = alt.Chart().mark_rect(cornerRadius=10, stroke="white", strokeWidth=4).encode(
+        x=x, y=y,
+        color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=["#E4E9F0", target_colour, "#D55E00"]),
+                        legend=None),
+        tooltip=[alt.Tooltip("text:N", title="word"), alt.Tooltip("label:N", title="position"),
+                 alt.Tooltip("status:N")],
+    )
+    light_target = "true" if target_colour == OKABE_ITO[1] else "false"
+    text = alt.Chart().mark_text(fontSize=FONT_SIZE + 1, limit=text_limit, baseline="middle").encode(
+        x=x, y=y, text="text:N",
+        # white reads on blue and vermillion (4.5:1 and more); on orange (2:1) dark ink does
+        color=alt.condition(f"datum.status == 'word' || (datum.status == 'target' && {light_target})",
+                            alt.value("#111111"), alt.value("white")))
+    return alt.LayerChart(layer=[chips, text], config=CONFIG)
