@@ -5,8 +5,7 @@ import streamlit as st
 from ui import sidebar
 from ui.pages import PAGES
 
-st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide",
-                   initial_sidebar_state="expanded")
+st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
 
 page = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=not p.url, url_path=p.url or None)
                       for p in PAGES])

@@ -4,7 +4,7 @@ Pure numpy + scikit-learn, float64, no Streamlit or Altair, and no work at
 import time (GloVe is loaded on the first ``load_glove()`` call).
 """
 
-from . import lessons
+from . import concepts, lessons
 from .attention import Attended, AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
 from .embeddings import (
     DEFAULT_CONCEPTS,
@@ -20,6 +20,15 @@ from .embeddings import (
     load_glove,
     random_embeddings,
     toy_embeddings,
+)
+from .concepts import (
+    DEFAULT_CONCEPT_TEXT,
+    Concept,
+    concept_axes,
+    concept_cosines,
+    known_part,
+    parse_concepts,
+    sense_concepts,
 )
 from .errors import (
     AttentionLabError,
@@ -57,5 +66,6 @@ __all__ = [
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
     "Attended", "SettingsError", "PROJECTION_KINDS", "Mechanism", "SentenceAnalysis", "analyse", "find_target",
-    "make_projections", "lessons",
+    "make_projections", "lessons", "concepts", "DEFAULT_CONCEPT_TEXT", "Concept", "concept_axes", "concept_cosines",
+    "known_part", "parse_concepts", "sense_concepts",
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embeddings import VectorTable, cosine_to
+from .embeddings import ConceptEmbeddings, VectorTable, cosine_to
 from .errors import UnknownWordError
 from .text import lookup_key
 
@@ -127,3 +127,11 @@ def sense_concepts(concepts: Sequence[Concept], target: str,
             return None
         found.append(hits[0])
     return (found[0], found[1]) if found[0] != found[1] else None
+
+
+def concept_axes(concepts: Sequence[Concept | str], base: VectorTable) -> ConceptEmbeddings:
+    """GloVe re-expressed on concept axes: dimension j of a word is its cosine with concept j's direction."""
+    concepts = as_concepts(concepts)
+    if not concepts:
+        raise UnknownWordError("Enter at least one concept (for example: tech: technology computer; fruit: fruit).")
+    return ConceptEmbeddings(tuple(c.name for c in concepts), base, concept_directions(concepts, base))

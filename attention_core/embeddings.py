@@ -219,7 +219,10 @@ class ConceptEmbeddings:
     dimension j of a word is cos(E(word), E(concept_j)) in GloVe, in [-1, 1].
     """
 
-    def __init__(self, concepts: Sequence[str], base: VectorTable):
+    def __init__(self, concepts: Sequence[str], base: VectorTable, units: np.ndarray | None = None):
+        if units is not None:  # named directions made elsewhere (concept word sets: ``concepts.concept_axes``)
+            self._init(tuple(concepts), base, np.asarray(units, dtype=np.float64))
+            return
         concepts = tuple(dict.fromkeys(c.strip().lower() for c in concepts if c and c.strip()))
         if not concepts:
             raise UnknownWordError("Enter at least one concept word (for example: tech, fruit).")
@@ -228,12 +231,17 @@ class ConceptEmbeddings:
             raise UnknownWordError(
                 "Concept word(s) not in GloVe: " + ", ".join(missing) + ". Try a common English word."
             )
+        self._init(concepts, base, _concept_units(concepts, base))
+
+    def _init(self, concepts: tuple[str, ...], base: VectorTable, units: np.ndarray) -> None:
+        if units.shape != (len(concepts), base.dim):
+            raise ShapeError(f"concept directions {units.shape} must be (n_concepts, {base.dim})")
         self.concepts = concepts
         self.base = base
         self.dim = len(concepts)
         self.name = "GloVe on concept axes (" + ", ".join(concepts) + ")"
         self.words = None
-        self.concept_units = _concept_units(concepts, base)  # (n_concepts, 50)
+        self.concept_units = units  # (n_concepts, 50)
 
     def lookup(self, keys: Sequence[str], oov: str = "zero") -> Lookup:
         base = self.base.lookup(keys, oov=oov)

@@ -270,3 +270,81 @@ def random_vs_learned(X, words: Sequence[str], learned: Projections, mechanism: 
     start = Projections.random(X.shape[1], learned.d_k, seed=mechanism.seed)
     run = {"scale": mechanism.scale, "causal": mechanism.causal}
     return AttendsTo(tuple(words), self_attention(X, start, **run), self_attention(X, learned, **run))
+
+
+@dataclass(frozen=True)
+class ConceptReadout:
+    """What the target means on named concepts, before and after attention.
+
+    concepts : the concepts (with only the words the vocabulary has)
+    cosines : (2, n_concepts) before, after
+    pair : (i, j) the two concepts that are the target's senses, or None
+    shares : (2,) concept i's share of the two cosines, before and after, or None
+        (None when there is no sense pair, or a cosine <= 0 makes a share meaningless)
+    """
+
+    concepts: tuple
+    cosines: np.ndarray
+    pair: tuple[int, int] | None
+    shares: np.ndarray | None
+
+
+def concept_readout(before, after, concepts, base, target: str, senses) -> ConceptReadout:
+    """Cosines of the target's vector before and after with each concept, and the sense share.
+
+    The share ("64 % tech") is given only between the two concepts that stand for the target's
+    two senses in the word-sense data (apple: technology / fruit, bank: money / river): for any
+    other word, "x % tech" would be a statement about nothing.
+    """
+    from .concepts import concept_cosines, sense_concepts
+
+    cos = concept_cosines(np.vstack([before, after]), concepts, base)  # (2, n_concepts)
+    pair = sense_concepts(concepts, target, senses)
+    shares = None if pair is None else concept_share(cos[:, list(pair)])
+    return ConceptReadout(tuple(concepts), cos, pair, shares)
+
+
+@dataclass(frozen=True)
+class SelfMatch:
+    """Why plain attention barely moves a word: its score with itself against its best other score."""
+
+    self_score: float
+    best_other: int | None  # the position of the best other word (None in a one-word sentence)
+    other_score: float
+
+
+def self_match(trace: AttentionTrace, i: int) -> SelfMatch:
+    """Word i's score with itself and with its best-matching other word (x.x vs x.y, projections off)."""
+    row = trace.scores[i]
+    others = [j for j in range(len(row)) if j != i]
+    if not others:
+        return SelfMatch(float(row[i]), None, float("nan"))
+    j = max(others, key=lambda k: row[k])
+    return SelfMatch(float(row[i]), j, float(row[j]))
+
+
+def row_spread(weights) -> float:
+    """How differently the words look: the mean total-variation distance between two rows of weights.
+
+    0 = every word looks at exactly the same words (all rows alike); 1 = no two rows share any weight.
+    (n_tokens, n_tokens) -> a number in [0, 1]; 0 for a one-word sentence.
+    """
+    W = np.asarray(weights, dtype=float)
+    n = W.shape[0]
+    if n < 2:
+        return 0.0
+    tv = 0.5 * np.abs(W[:, None, :] - W[None, :, :]).sum(axis=-1)  # (n, n) pairwise distances
+    return float(tv[np.triu_indices(n, 1)].mean())
+
+
+def diagonal_growth(X) -> tuple[float, float]:
+    """Mean x.x (a word with itself) and mean |x.y| (with another word) of a sentence's vectors.
+
+    For random vectors with unit-variance entries, x.x grows like d while x.y averages 0 (its
+    spread grows like sqrt(d)), so softmax puts nearly all weight on the diagonal.
+    """
+    X = np.asarray(X, dtype=float)
+    S = X @ X.T  # (n, n)
+    n = len(S)
+    off = S[~np.eye(n, dtype=bool)]
+    return float(np.mean(np.diag(S))), float(np.mean(np.abs(off))) if off.size else 0.0

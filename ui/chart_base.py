@@ -58,6 +58,10 @@ def show(spec: dict, where=None, *, width: str = "content") -> None:
 
     if not isinstance(spec, dict):
         raise TypeError(f"show() takes a Vega-Lite spec dict from a ui.charts builder, not {type(spec).__name__}")
+    present = bool(st.session_state.get("present"))
+    dark = getattr(st.context.theme, "type", None) == "dark"
+    if present or dark:
+        spec = styled(spec, present=present, dark=dark)
     if width == "stretch":
         spec = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
     (where or st).vega_lite_chart(spec, width=width)
@@ -107,3 +111,45 @@ def by_position(field: str, title: str | None, **axis) -> dict:
     """An encoding of a token field sorted in sentence order (by ``<field>_pos``), never alphabetically."""
     return dict(field=field, type="nominal", sort=alt.EncodingSortField(field=f"{field}_pos", op="min"),
                 title=title, axis=alt.Axis(**axis) if axis else alt.Undefined)
+
+
+PRESENT_SCALE = 1.5  # presenter view: 15 px chart text becomes 22.5 px, readable from the back of a room
+LIGHT_INK = "#E6E6E6"  # chart text on Streamlit's dark background (13:1 on #0E1117)
+_FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"}
+
+
+def styled(spec: dict, *, present: bool = False, dark: bool = False) -> dict:
+    """A copy of ``spec`` for a projector (``present``: text x1.5, plot x1.4) or the dark theme (``dark``:
+    chart text that sits on the page's background turns light; text on coloured cells keeps its colour).
+
+    The rows (``data``) are shared, not copied; the cached templates are never changed.
+    """
+    def walk(node, in_mark: bool = False):
+        if isinstance(node, list):
+            return [walk(v, in_mark) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            if key == "data":
+                out[key] = value
+            elif present and key in _FONT_KEYS and isinstance(value, (int, float)):
+                out[key] = round(value * PRESENT_SCALE, 1)
+            elif dark and value == INK and key in ("labelColor", "titleColor", "subtitleColor", "color"):
+                out[key] = LIGHT_INK
+            elif dark and in_mark and key == "color" and value == "black":
+                out[key] = LIGHT_INK  # value labels beside bars, on the background
+            else:
+                out[key] = walk(value, key == "mark")
+        return out
+
+    out = walk(spec)
+    if present:
+        for key in ("width", "height"):
+            if isinstance(out.get(key), (int, float)):
+                out[key] = round(out[key] * 1.4)
+    if dark:
+        config = dict(out.get("config", {}))
+        config["text"] = {**config.get("text", {}), "color": LIGHT_INK}  # marks with no colour of their own
+        out["config"] = config
+    return out

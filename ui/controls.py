@@ -23,14 +23,6 @@ import streamlit as st
 import attention_core as ac
 
 
-def _concept_words(text: str) -> tuple[str, ...]:
-    """'tech, fruit, tech' -> ('tech', 'fruit'): keys as the tokenizer makes them, unique, at most 12."""
-    return tuple(dict.fromkeys(ac.lookup_key(c.strip()) for c in str(text).split(",") if c.strip()))[:MAX_CONCEPTS]
-
-
-MAX_CONCEPTS = 12
-
-
 @dataclass(frozen=True)
 class Control:
     """One control. ``options``: id -> label; the label is what the widget shows AND what the URL
@@ -63,6 +55,9 @@ EMBEDDING_HELP = (
 )
 
 CONTROLS: tuple[Control, ...] = (
+    Control("present", "Presenter view", False, "toggle", "View",
+            help="For a projector: the sidebar closes, charts and their text grow. Open the sidebar "
+                 "(top left) to change anything, or to leave presenter view."),
     Control("s1", "Sentence 1", "I love Apple phones", "text", "Sentences"),  # the tutorial's first sentence
     Control("s2", "Sentence 2 (optional)", "I love apple juice", "text", "Sentences"),  # same apple, other sense
     Control("target", "Target word (followed on every page)", "apple", "text", "Sentences",
@@ -74,24 +69,29 @@ CONTROLS: tuple[Control, ...] = (
             shown_when=_embeddings_are("random")),  # as wide as GloVe, so the two compare
     Control("seed", "Vector seed", 0, "number", "Embeddings", limits=(0, 10_000), shown_when=_embeddings_are("random"),
             help="which random vectors: the same seed always gives every word the same vector"),
-    Control("concepts", "Concept words (axes and read-out)", "tech, fruit, food, smart, nature, sweet", "text",
-            "Embeddings", parse=_concept_words),  # the tutorial's named axes
+    Control("concepts", "Concepts (name: a few words; ...)", ac.DEFAULT_CONCEPT_TEXT, "text", "Embeddings",
+            parse=lambda v: ac.parse_concepts(v).concepts,  # the tutorial's named axes, each a few words
+            help="Each concept is the average direction of a few words: 'tech: technology computer software'. "
+                 "Separate concepts with ';'. A plain list 'tech, fruit' makes one-word concepts."),
     Control("oov", "Unknown words get", "zero", "select", "Embeddings",
             options={"zero": "zero vector", "random": "random vector", "mean": "average word"},
             help="zero vector: no information (uniform attention, contributes nothing); random vector: a fixed "
                  "meaningless vector per word; average word: the mean of the vocabulary."),  # no invented meaning
-    Control("projections", "Projections W_Q, W_K, W_V", "off", "radio", "Mechanism",
+    Control("projections", "Projections W_Q, W_K, W_V", "learned", "radio", "Mechanism",
             options={"off": "off", "random": "random", "random_v": "random, W_V too", "learned": "learned"},
             captions=("Q = K = V = X, the tutorial's first version",
                       "seeded random W_Q, W_K; W_V = I, so outputs stay word vectors",
                       "as in the paper: W_V random too [d_model x d_k]; outputs leave word space",
-                      "W_Q, W_K trained to find the word that decides a sense")),  # the tutorial starts without
+                      "W_Q, W_K trained to find the word that decides a sense")),  # the story's clearest view
     Control("d_k", "d_k", 16, "number", "Mechanism", limits=(1, ac.pipeline.MAX_D_K), pair=True,
             help="columns of W_Q and W_K: the size of queries and keys (and of values with 'random, W_V too'; "
                  "with projections off, d_k = d_model)"),  # small enough to print, large enough to learn
     Control("proj_seed", "Projection seed", 0, "number", "Mechanism", limits=(0, 10_000),
             help="random start of W_Q, W_K, W_V (also the start of training)"),
     Control("scale", "Scale scores by 1/√d_k", True, "toggle", "Mechanism"),  # the paper's softmax(QKᵀ/√d_k)
+    Control("residual", "Residual stream: output = x + attention(x)", True, "toggle", "Mechanism",
+            help="On: each word leaves as itself plus its context, as in a transformer. Off: the tutorial's "
+                 "first version, where the output is only the weighted average."),  # keeps each word itself
     # the pages' own controls
     Control("tab", "Sentence Lab tab", "attention", "tabs",
             options={"attention": "Attention", "map": "Map", "meaning": "Meaning"}),
@@ -146,28 +146,32 @@ def sanitize_query_params() -> list[str]:
 # --- widgets --------------------------------------------------------------------
 
 def widget(key: str, where=None, **extra):
-    """Build the widget of row ``key`` in ``where`` (default ``st``); returns the widget's value as an id."""
+    """Build the widget of row ``key`` in ``where`` (default ``st``); returns the widget's value as an id.
+
+    When the key already holds a value (a scene set it, or an earlier run), no default is passed:
+    Streamlit warns when a widget gets both a default and a value set through session state.
+    """
     c, where = BY_KEY[key], where or st
     keep = {"bind": "query-params"} if c.in_link else {"persist_state": "session"}  # in the link, or kept
     common = dict(key=c.key, help=c.help, **keep, **extra)
-    labels = list(c.options.values())
+    labels = list(common.pop("options", None) or c.options.values())
+    fresh = c.key not in st.session_state
     if c.kind == "text":
-        value = where.text_input(c.label, value=c.default, **common)
-    elif c.kind == "select":
-        value = where.selectbox(c.label, labels, index=labels.index(c.options[c.default]), **common)
-    elif c.kind == "radio":
-        value = where.radio(c.label, labels, index=labels.index(c.options[c.default]), captions=list(c.captions),
-                            **common)
+        value = where.text_input(c.label, **({"value": c.default} if fresh else {}), **common)
+    elif c.kind in ("select", "radio"):
+        index = {"index": labels.index(c.options[c.default])} if fresh else {}
+        if c.kind == "select":
+            value = where.selectbox(c.label, labels, **index, **common)
+        else:
+            value = where.radio(c.label, labels, captions=list(c.captions), **index, **common)
     elif c.kind == "segmented":
-        choices = extra.pop("options", None) or labels
-        common.pop("options", None)
         default = c.options.get(c.default)
-        value = where.segmented_control(c.label, choices, default=default if default in choices else choices[0],
-                                        required=True, **common)
+        default = {"default": default if default in labels else labels[0]} if fresh else {}
+        value = where.segmented_control(c.label, labels, required=True, **default, **common)
     elif c.kind == "number":
-        value = where.number_input(c.label, *c.limits, value=c.default, **common)
+        value = where.number_input(c.label, *c.limits, **({"value": c.default} if fresh else {}), **common)
     elif c.kind == "toggle":
-        value = where.toggle(c.label, value=c.default, **common)
+        value = where.toggle(c.label, **({"value": c.default} if fresh else {}), **common)
     else:
         raise ValueError(f"{c.kind} controls are built by their page")
     return _to_id(c, value)
@@ -241,4 +245,4 @@ def current_settings() -> Settings:
 def mechanism(settings: Settings) -> ac.Mechanism:
     """The core's Mechanism for these settings: every switch of the lesson."""
     return ac.Mechanism(projections=settings.projections, d_k=settings.d_k, seed=settings.proj_seed,
-                        scale=settings.scale)
+                        scale=settings.scale, residual=settings.residual)

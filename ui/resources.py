@@ -28,9 +28,14 @@ def glove() -> ac.VectorTable:
     return table
 
 
+def concept_source(concepts: tuple[ac.Concept, ...]) -> ac.ConceptEmbeddings:
+    """GloVe on these concepts' axes (cached per concept set)."""
+    return _concept_source(tuple((c.name, c.words) for c in concepts))
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
-def concept_source(concepts: tuple[str, ...]) -> ac.ConceptEmbeddings:
-    return ac.concept_embeddings(concepts, glove())
+def _concept_source(key: tuple[tuple[str, tuple[str, ...]], ...]) -> ac.ConceptEmbeddings:
+    return ac.concept_axes([ac.Concept(name, words) for name, words in key], glove())
 
 
 @st.cache_resource(max_entries=8, show_spinner="Reading your vector file…")

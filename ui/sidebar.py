@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import attention_core as ac
-from ui import controls, messages, resources
+from ui import controls, messages, resources, scenes
 
 
 def _embedding_notes(sb) -> None:
@@ -39,7 +39,10 @@ def _projection_note(sb) -> None:
 
 def render() -> None:
     """Build every shared control, once per run (from app.py); a link's bad settings are said on top."""
+    scenes.apply_from_link()  # ?scene=bank: before the widgets read their values
     reset = controls.render_sidebar({"embeddings": _embedding_notes, "proj_seed": _projection_note})
+    # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
+    st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
         named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key})" for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",

@@ -1,0 +1,76 @@
+"""The Sentence Lab's first tab: the tutorial's story on one screen.
+
+Per sentence: the words, where the target looks, and what it means before and after
+(its nearest GloVe words, and its share between the two concepts that are its senses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, messages, resources, scenes
+from ui.readout import colour_of
+from ui.state import Settings
+
+LONG = 16  # above this many words a row of bars shows only the largest weights
+
+
+def mechanism_line(settings: Settings) -> str:
+    """The mechanism in plain words (fixed labels only, never user text)."""
+    proj = {"off": "no projections (Q = K = V = X)", "random": "random W_Q, W_K", "random_v": "random W_Q, W_K, W_V",
+            "learned": "learned W_Q, W_K"}[settings.projections]
+    return " · ".join([proj, "residual stream on (x + attention)" if settings.residual else "no residual stream",
+                       "scores / √d_k" if settings.scale else "no scaling"])
+
+
+def target_bars(a: ac.SentenceAnalysis, colour: str, where=None) -> None:
+    """The target's row of weights as bars; for a long sentence only its largest weights, in sentence order."""
+    i, words = a.target_index, a.words
+    row = a.trace.attention_weights[i]
+    keep = np.sort(np.argsort(row)[::-1][:10]) if len(words) > LONG else np.arange(len(words))
+    title = f"where '{words[i]}' looks" + (f" (its 10 largest of {len(words)} weights)" if len(words) > LONG else "")
+    labels = [charts.token_labels(words)[j].split(" ", 1)[0] + " " + words[j] for j in keep]
+    charts.show(charts.attention_bars(row[keep], [lab.split(" ", 1)[1] for lab in labels], title=title,
+                                      colour=colour), where)
+
+
+def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, source) -> None:
+    st.caption("Mechanism: " + mechanism_line(settings))
+    plain = settings.projections == "off" and not settings.residual
+    targets = {name: a for name, a in results.items() if a.target_index is not None}
+    if not targets:
+        messages.info(f"The target word '{messages.shorten(settings.target)}' is in neither sentence: type it into "
+                      "a sentence, or pick another target in the sidebar.")
+        return
+    senses = resources.sense_pairs()
+    for col, (name, a) in zip(st.columns(len(targets), gap="large"), targets.items()):
+        i, colour = a.target_index, colour_of(name)
+        with col:
+            charts.show(charts.token_strip(a.words, a.known, i, colour=colour))
+            target_bars(a, colour)
+            if settings.embeddings == "glove" and a.word_space:
+                key = a.tokens.keys[i]
+                concepts, _ = ac.known_part(settings.concepts, resources.glove())
+                read = ac.lessons.concept_readout(a.before[i], a.after[i], concepts, resources.glove(), key, senses)
+                if read.shares is not None:
+                    s, t = (read.concepts[k].name for k in read.pair)
+                    st.metric(messages.escape(f"'{a.words[i]}' as {s} (vs {t})"), f"{read.shares[1]:.0%} {s}",
+                              f"{100 * (read.shares[1] - read.shares[0]):+.0f} points (before: {read.shares[0]:.0%})")
+                near = [w for w, _ in resources.neighbours(tuple(a.after[i]), (key,), k=5)]
+                st.text(f"nearest words after: {', '.join(near)}")
+    first = next(iter(targets.values()))
+    if plain and settings.embeddings != "random":
+        m = ac.lessons.self_match(first.trace, first.target_index)
+        if m.best_other is not None:
+            w = first.words[first.target_index]
+            st.info(messages.escape(
+                f"Plain attention (the tutorial's first version): '{w}' · '{w}' = {m.self_score:.1f}, more than "
+                f"with any other word (best: '{first.words[m.best_other]}', {m.other_score:.1f}), so each word "
+                "mostly looks at itself and moves only a little."), icon=":material/lightbulb:")
+    elif settings.embeddings == "glove":
+        st.button("Show the tutorial's plain version (no projections, no residual)", on_click=scenes.apply,
+                  args=("plain",), icon=":material/undo:")
