@@ -32,7 +32,7 @@ from .errors import (
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
-from .text import MAX_TOKENS, Tokens, lookup_key, tokenize
+from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
 from .training import (
     SenseExample,
     TrainingConfig,
@@ -53,4 +53,5 @@ __all__ = [
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
+    "clean_text",
 ]

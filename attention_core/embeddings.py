@@ -33,6 +33,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import ShapeError, UnknownWordError
+from .text import lookup_key
 
 OOV_POLICIES = ("zero", "random", "mean")
 
@@ -220,7 +221,7 @@ class ConceptEmbeddings:
     """
 
     def __init__(self, concepts: Sequence[str], base: VectorTable):
-        concepts = tuple(dict.fromkeys(c.strip().lower() for c in concepts if c and c.strip()))
+        concepts = tuple(dict.fromkeys(k for k in (lookup_key(c).strip() for c in concepts if c) if k))
         if not concepts:
             raise UnknownWordError("Enter at least one concept word (for example: tech, fruit).")
         missing = [c for c in concepts if c not in base]
@@ -288,7 +289,7 @@ def toy_embeddings(vectors: dict[str, Sequence[float]] | None = None) -> VectorT
     = sim(apple, juice) = 8: the tutorial's worked example.
     """
     table = dict(TOY_VECTORS if vectors is None else vectors)
-    words = [w.lower() for w in table]
+    words = [lookup_key(w) for w in table]
     matrix = np.array([table[w] for w in table], dtype=np.float64).reshape(len(words), -1)
     if not np.all(np.isfinite(matrix)):
         from .errors import NonFiniteError

@@ -3,7 +3,7 @@
 Accepted: UTF-8 text (a BOM is fine), one word per line followed by its numbers,
 separated by any whitespace (spaces, tabs, runs of them), LF or CRLF line ends,
 blank lines anywhere. An optional word2vec header line ``<count> <dim>`` comes
-first. Keys are NFC + lowercased like typed tokens; when two rows give the same
+first. Keys are ``lookup_key(word)``, exactly like typed tokens; when two rows give the same
 key the first is kept and the duplicates are counted in ``notes``.
 
 Rejected, with the line named: binary or compressed files, rows whose length
@@ -15,12 +15,11 @@ files beyond the size limits below (checked before any parsing).
 
 from __future__ import annotations
 
-import unicodedata
-
 import numpy as np
 
 from .embeddings import VectorTable
 from .errors import VectorFileError
+from .text import lookup_key
 
 MAX_BYTES = 5 * 1024 * 1024  # matches server.maxUploadSize = 5 (MB) in .streamlit/config.toml
 MAX_ROWS = 50_000
@@ -160,7 +159,7 @@ def parse_vectors(data: bytes, name: str = "uploaded vectors", *, max_rows: int 
             raise VectorFileError(
                 f"line {line_no}: expected {dim} values after the word, got {len(fields) - 1}."
             )
-        key = unicodedata.normalize("NFC", fields[0]).lower()
+        key = lookup_key(fields[0])  # the one key function: a row is found the way a typed word is looked up
         values = [_number(f, line_no, j) for j, f in enumerate(fields[1:], start=2)]
         if key in seen:
             duplicates += 1

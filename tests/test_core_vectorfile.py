@@ -16,6 +16,7 @@ from attention_core import (
     ShapeError,
     VectorFileError,
     VectorTable,
+    lookup_key,
     nearest_words,
     parse_vectors,
     pca_2d,
@@ -288,3 +289,14 @@ def test_uploaded_table_works_end_to_end():
     assert np.all(np.isfinite(tr.contextual_embeddings))
     top = nearest_words(tr.contextual_embeddings, table, k=2)
     assert len(top) == 3 and all(np.isfinite(c) for row in top for _, c in row)
+
+
+# --- hostile input, round two ------------------------------------------------------------------
+
+def test_upload_keys_are_lookup_keys_like_typed_words():
+    """Uploads use the one key function: invisible characters, full-width letters and ’ fold as typed words do."""
+    table = parse_vectors("ap\u00adple 1 2\n\uff4a\uff55\uff49\uff43\uff45 3 4\nit\u2019s 5 6\n".encode("utf-8"))
+    assert table.words == ["apple", "juice", "it's"]
+    lk = table.lookup([*tokenize("APPLE \uff2a\uff35\uff29\uff23\uff25").keys, lookup_key("IT\u2019S")])
+    assert lk.known.all() and np.all(np.isfinite(lk.vectors))
+    np.testing.assert_array_equal(lk.vectors, [[1, 2], [3, 4], [5, 6]])
