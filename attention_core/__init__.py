@@ -42,7 +42,7 @@ from .training import (
     sentence_report,
     train_projections,
 )
-from .vectorfile import parse_vectors
+from .vectorfile import MAX_UPLOAD_BYTES, parse_vectors
 
 __all__ = [
     "AttentionLabError", "AttentionTrace", "ConceptEmbeddings", "DEFAULT_CONCEPTS", "EmptyInputError",
@@ -53,5 +53,5 @@ __all__ = [
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
-    "clean_text",
+    "clean_text", "MAX_UPLOAD_BYTES",
 ]

@@ -64,4 +64,47 @@ TEXT_ROWS = (
        ("\ud800", "EmptyInputError 'enter at least one word'", _T + "test_only_invisible_characters_is_empty_input")]
 )
 
-ALL = [*TEXT_ROWS]
+# --- 2. uploads: encodings, binary, one-number vectors, the size limit ----------------------------------
+
+_V = "tests/test_core_vectorfile.py::"
+_W2V = b"2 4\n" + b"".join(w + b" " + bytes.fromhex("3f8ccccd bf19999a 4048f5c3 c0a3d70a") + b"\n"
+                           for w in (b"the", b"of"))  # binary word2vec: raw float32s, no NUL byte among them
+
+UPLOAD_NOT_UTF8 = [  # (file bytes, fragments the message must contain, test)
+    (b"apple 0.1 0.2\npie 0.3 0.4\ncaf\xe9 0.1 0.2\n", ["line 3 is not UTF-8 (byte 0xe9 at column 4)",
+                                                      "save the file as UTF-8"],
+     _V + "test_text_in_another_encoding_names_line_column_and_byte"),  # Latin-1
+    ("na\u00efve 1 2\n\u201cquoted\u201d 3 4\n".encode("cp1252"), ["line 1 is not UTF-8 (byte 0xef at column 3)"],
+     _V + "test_text_in_another_encoding_names_line_column_and_byte"),  # Windows-1252
+    (b"\xef\xbb\xbfa 1 2\r\nb\xe4r 3 4\r\n", ["line 2 is not UTF-8 (byte 0xe4 at column 2)"],
+     _V + "test_text_in_another_encoding_names_line_column_and_byte"),  # BOM + CRLF, counted in bytes
+    ("apple 1 2\n".encode("utf-16"), ["UTF-16", "save the file as UTF-8"],
+     _V + "test_text_in_another_encoding_names_line_column_and_byte"),  # Notepad's "Unicode"
+]
+
+UPLOAD_BINARY = [  # (file bytes, a fragment the message must contain, test)
+    (_W2V, "binary/compressed", _V + "test_real_binary_is_still_refused_as_binary"),
+    (b"3 50\n" + bytes(range(256)) * 4, "binary/compressed", _V + "test_real_binary_is_still_refused_as_binary"),
+    (b"a 1 2\x00\n", "binary/compressed", _V + "test_real_binary_is_still_refused_as_binary"),  # NUL
+    (b"\x1f\x8b\x08\x00" + bytes(20), "gzip", _V + "test_real_binary_is_still_refused_as_binary"),
+    (b"PK\x03\x04" + bytes(40), "zip", _V + "test_real_binary_is_still_refused_as_binary"),
+]
+
+UPLOAD_TOO_FEW_DIMS = [  # (file bytes, a fragment the message must contain, test)
+    (b"apple 0.5\npie 0.25\n", "line 1: 1 number after the word",
+     _V + "test_vectors_of_one_number_are_refused_with_the_minimum"),
+    (b"2 1\napple 0.5\npie 0.25\n", "line 1: the header declares 1 dimension",
+     _V + "test_vectors_of_one_number_are_refused_with_the_minimum"),
+]
+
+UPLOAD_ROWS = (
+    [(d, "error: " + "; ".join(f), n) for d, f, n in UPLOAD_NOT_UTF8]
+    + [(d, f"error: {f}: binary/compressed files are not supported; upload text", n) for d, f, n in UPLOAD_BINARY]
+    + [(d, f"error: {f}; at least 2 numbers per word", n) for d, f, n in UPLOAD_TOO_FEW_DIMS]
+    + [(b"a 1 2\n" * (5_000_000 // 6 + 1), "error: 'the limit is 5 MB = 5,000,000 bytes' (MAX_UPLOAD_BYTES)",
+        _V + "test_upload_limit_is_one_number_everywhere"),
+       ("ap\u00adple 1 2\n\uff4a\uff55\uff49\uff43\uff45 3 4\n".encode(), "keys 'apple', 'juice' (lookup_key)",
+        _V + "test_upload_keys_are_lookup_keys_like_typed_words")]
+)
+
+ALL = [*TEXT_ROWS, *UPLOAD_ROWS]
