@@ -25,13 +25,16 @@ from .errors import (
     EmptyInputError,
     MaskError,
     NonFiniteError,
+    NonFiniteVectorFileError,
     NotEnoughWordsError,
+    OutOfRangeError,
     ShapeError,
     UnknownWordError,
     VectorFileError,
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
+from .numbers import check_seed, check_whole, format_number
 from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
 from .training import (
     SenseExample,
@@ -53,5 +56,6 @@ __all__ = [
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
-    "clean_text", "MAX_UPLOAD_BYTES",
+    "clean_text", "MAX_UPLOAD_BYTES", "NonFiniteVectorFileError", "OutOfRangeError", "check_seed", "check_whole",
+    "format_number",
 ]

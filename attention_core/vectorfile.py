@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .embeddings import VectorTable
-from .errors import VectorFileError
+from .errors import NonFiniteVectorFileError, VectorFileError
 from .text import lookup_key
 
 # The upload limit, one number everywhere: 5 MB = 5,000,000 bytes. `.streamlit/config.toml` says
@@ -69,7 +69,7 @@ def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> VectorFileError:
     )
 
 
-def _number(text: str, line_no: int, field_no: int) -> float:
+def _number(text: str, line_no: int, field_no: int, word: str = "") -> float:
     try:
         value = float(text)
     except ValueError:
@@ -78,9 +78,10 @@ def _number(text: str, line_no: int, field_no: int) -> float:
             "(use a dot for decimals, e.g. 0.25)."
         ) from None
     if not np.isfinite(value) or abs(value) > FLOAT32_MAX:
-        raise VectorFileError(
-            f"line {line_no}, field {field_no}: non-finite value '{text[:40]}' "
-            "(NaN, infinity or beyond float32's range)."
+        raise NonFiniteVectorFileError(
+            f"line {line_no}, field {field_no}: non-finite value '{text[:40]}'"
+            + (f" in the vector of '{word[:40]}'" if word else "")
+            + " (NaN, infinity or beyond float32's range)."
         )
     return value
 
@@ -211,7 +212,7 @@ def parse_vectors(data: bytes, name: str = "uploaded vectors", *, max_rows: int 
                 f"line {line_no}: expected {dim} values after the word, got {len(fields) - 1}."
             )
         key = lookup_key(fields[0])  # the one key function: a row is found the way a typed word is looked up
-        values = [_number(f, line_no, j) for j, f in enumerate(fields[1:], start=2)]
+        values = [_number(f, line_no, j, fields[0]) for j, f in enumerate(fields[1:], start=2)]
         if key in seen:
             duplicates += 1
             continue

@@ -107,4 +107,75 @@ UPLOAD_ROWS = (
         _V + "test_upload_keys_are_lookup_keys_like_typed_words")]
 )
 
-ALL = [*TEXT_ROWS, *UPLOAD_ROWS]
+# --- 3. core API arguments that used to escape as numpy's own errors (or pass silently) ------------------
+
+_A = "tests/test_core_attention.py::"
+_R = "tests/test_core_training.py::"
+_E = "tests/test_core_text_embeddings.py::"
+
+BAD_SEEDS = [-1, 2**32, True, False, 1.0, 2.5, float("nan"), float("inf"), "3", None]  # must be OutOfRangeError
+GOOD_SEEDS = [0, 1, 2**32 - 1]
+
+BAD_RANDOM_DIMS = [1.5, 2.0, 1, 0, -3, 1025, True, float("nan"), "8"]  # random_embeddings(dim): ShapeError
+
+BAD_TRAINING = [  # (keyword arguments of train_projections, error class name, fragment of the message, test)
+    ({"seed": -1}, "OutOfRangeError", "seed must be a whole number from 0 to 4,294,967,295",
+     _R + "test_training_arguments_are_bounded_before_any_work"),
+    ({"seed": 0.5}, "OutOfRangeError", "seed", _R + "test_training_arguments_are_bounded_before_any_work"),
+    ({"d_k": 512}, "ShapeError", "d_k must be a whole number from 1 to 50",
+     _R + "test_training_arguments_are_bounded_before_any_work"),  # ran 76 s before
+    ({"d_k": 0}, "ShapeError", "d_k", _R + "test_training_arguments_are_bounded_before_any_work"),
+    ({"d_k": 8.0}, "ShapeError", "d_k", _R + "test_training_arguments_are_bounded_before_any_work"),
+    ({"steps": 2001}, "OutOfRangeError", "steps must be a whole number from 0 to 2,000",
+     _R + "test_training_arguments_are_bounded_before_any_work"),
+    ({"steps": -1}, "OutOfRangeError", "steps", _R + "test_training_arguments_are_bounded_before_any_work"),
+]
+
+NAN_VECTORS = [  # (input, what it must get, test)
+    (b"apple 1 2\npie nan 3\n", "NonFiniteError (a VectorFileError) naming line 2 and 'pie'",
+     "tests/test_core_vectorfile.py::test_nan_in_an_upload_is_a_non_finite_error_naming_the_word"),
+    ({"apple": (float("nan"), 2.0), "pie": (1.0, 2.0)}, "NonFiniteError naming 'apple'",
+     _E + "test_edited_toy_vectors_with_nan_or_text_name_the_word"),
+    ({"apple": (None, 2.0)}, "NonFiniteError naming 'apple' (an emptied cell)",
+     _E + "test_edited_toy_vectors_with_nan_or_text_name_the_word"),
+    ({"apple": ("abc", 2.0)}, "NonFiniteError naming 'apple'",
+     _E + "test_edited_toy_vectors_with_nan_or_text_name_the_word"),
+    ({"apple": (1.0, 2.0), "pie": (1.0, 2.0, 3.0)}, "ShapeError naming both lengths",
+     _E + "test_edited_toy_vectors_with_nan_or_text_name_the_word"),
+]
+
+API_ROWS = (
+    [(f"Projections.random(4, 2, seed={v!r})", "OutOfRangeError", _A + "test_projections_random_refuses_bad_seeds")
+     for v in BAD_SEEDS]
+    + [(f"Projections.random(4, {v!r})", "ShapeError", _A + "test_projections_random_refuses_non_whole_sizes")
+       for v in (1.5, 0, True)]
+    + [(f"random_embeddings({v!r})", "ShapeError 'from 2 to 1,024'", _E + "test_random_embeddings_refuse_bad_dims")
+       for v in BAD_RANDOM_DIMS]
+    + [(f"random_embeddings(8, seed={v!r})", "OutOfRangeError", _E + "test_random_embeddings_refuse_bad_seeds")
+       for v in BAD_SEEDS]
+    + [(f"train_projections({k})", f"{c}: {f}", n) for k, c, f, n in BAD_TRAINING]
+    + NAN_VECTORS
+)
+
+# --- 4. legal but huge (or tiny) numbers on screen ------------------------------------------------------
+
+_N = "tests/test_messages.py::"
+NUMBERS = [  # (x, what format_number must print, test)
+    (3.4e38, "3.4e+38", _N + "test_format_number_examples"),
+    (-3.4028234663852886e38, "-3.403e+38", _N + "test_format_number_examples"),
+    (1.7976931348623157e308, "1.798e+308", _N + "test_format_number_examples"),
+    (-1.23456e-100, "-1.23e-100", _N + "test_format_number_examples"),
+    (5e-324, "4.941e-324", _N + "test_format_number_examples"),
+    (1e6, "1e+06", _N + "test_format_number_examples"),
+    (999999.4, "999999", _N + "test_format_number_examples"),
+    (0.12345, "0.1235", _N + "test_format_number_examples"),
+    (9.99e-5, "9.99e-05", _N + "test_format_number_examples"),
+    (0.0, "0", _N + "test_format_number_examples"),
+    (-0.0, "0", _N + "test_format_number_examples"),
+    (0.5, "0.5", _N + "test_format_number_examples"),
+    (float("nan"), "NaN", _N + "test_format_number_examples"),
+    (float("inf"), "∞", _N + "test_format_number_examples"),
+    (float("-inf"), "-∞", _N + "test_format_number_examples"),
+]
+
+ALL = [*TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS, *[(x, repr(out), n) for x, out, n in NUMBERS]]

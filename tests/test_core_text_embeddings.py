@@ -426,3 +426,34 @@ def test_concepts_and_toy_words_use_the_one_key_function(glove):
     emb = concept_embeddings(["\uff34\uff45\uff43\uff48", "fr\u00aduit"], glove)  # Ｔｅｃｈ, fr-soft-hyphen-uit
     assert emb.concepts == ("tech", "fruit")
     assert toy_embeddings({"Ap\u200bple": (1.0, 2.0)}).words == ["apple"]
+
+
+# --- random embeddings and edited toy vectors: arguments and NaN (hostile input, round two) ------------
+
+from attention_core import OutOfRangeError, ShapeError  # noqa: E402
+from tests.bad_inputs import BAD_RANDOM_DIMS, BAD_SEEDS, NAN_VECTORS  # noqa: E402
+
+
+@pytest.mark.parametrize("dim", BAD_RANDOM_DIMS, ids=repr)
+def test_random_embeddings_refuse_bad_dims(dim):
+    with pytest.raises(ShapeError, match="whole number from 2 to 1,024"):
+        random_embeddings(dim, seed=0)
+    v = random_embeddings(1024, seed=0).lookup(["apple"]).vectors  # the limit itself is fine
+    assert v.shape == (1, 1024) and np.all(np.isfinite(v))
+
+
+@pytest.mark.parametrize("seed", BAD_SEEDS, ids=repr)
+def test_random_embeddings_refuse_bad_seeds(seed):
+    with pytest.raises(OutOfRangeError, match="seed must be a whole number from 0 to 4,294,967,295"):
+        random_embeddings(8, seed=seed)
+
+
+@pytest.mark.parametrize("vectors, expected, _test", [r for r in NAN_VECTORS if isinstance(r[0], dict)],
+                         ids=lambda v: repr(v)[:40])
+def test_edited_toy_vectors_with_nan_or_text_name_the_word(vectors, expected, _test):
+    error = ShapeError if expected.startswith("ShapeError") else NonFiniteError
+    with pytest.raises(error) as info:
+        toy_embeddings(vectors)
+    msg = str(info.value)
+    assert "'apple'" in msg or ("'pie': 3" in msg and "'apple': 2" in msg), msg
+    assert "nan" not in msg.lower().replace("nan or", "")  # the reason in words, not a numpy repr

@@ -339,3 +339,13 @@ def test_upload_limit_is_one_number_everywhere():
     msg = error_of(b"a 1 2\n" * (5_000_000 // 6 + 1))  # 5,000,004 bytes
     assert "the limit is 5 MB = 5,000,000 bytes" in msg and "(5,000,004 bytes)" in msg
     assert len(parse_vectors(b"a 1 2\n" + b" " * (5_000_000 - 6))) == 1  # exactly at the limit is fine
+
+
+def test_nan_in_an_upload_is_a_non_finite_error_naming_the_word():
+    from attention_core import NonFiniteError
+
+    with pytest.raises(NonFiniteError) as info:
+        parse_vectors(b"apple 1 2\npie nan 3\n")
+    assert isinstance(info.value, VectorFileError)
+    msg = str(info.value)
+    assert "line 2, field 2: non-finite value 'nan' in the vector of 'pie'" in msg
