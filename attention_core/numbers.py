@@ -105,6 +105,11 @@ def format_number(x: float, digits: int = 4) -> str:
         return out  # unreachable: "-1000000" (8) is the widest a 1-digit fixed form gets
     for d in range(digits, 0, -1):  # the widest that fits: "-1.235e-100" is 11, so drop a digit
         mantissa, exponent = f"{x:.{d - 1}e}".split("e")
+        if not math.isfinite(float(f"{mantissa}e{exponent}")):
+            # rounding up past float64's largest (1.797...e308 -> "1.798e+308") would print a number that
+            # does not exist; cut the digits instead of rounding them: "1.797e+308"
+            full_mantissa, exponent = f"{x:.16e}".split("e")
+            mantissa = full_mantissa[: len(full_mantissa) - 17 + d] if d > 1 else full_mantissa.split(".")[0]
         if "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")
         out = f"{mantissa}e{exponent}"

@@ -163,7 +163,7 @@ _N = "tests/test_messages.py::"
 NUMBERS = [  # (x, what format_number must print, test)
     (3.4e38, "3.4e+38", _N + "test_format_number_examples"),
     (-3.4028234663852886e38, "-3.403e+38", _N + "test_format_number_examples"),
-    (1.7976931348623157e308, "1.798e+308", _N + "test_format_number_examples"),
+    (1.7976931348623157e308, "1.797e+308", _N + "test_format_number_examples"),  # cut, not rounded past the max
     (-1.23456e-100, "-1.23e-100", _N + "test_format_number_examples"),
     (5e-324, "4.941e-324", _N + "test_format_number_examples"),
     (1e6, "1e+06", _N + "test_format_number_examples"),
@@ -178,4 +178,51 @@ NUMBERS = [  # (x, what format_number must print, test)
     (float("-inf"), "-∞", _N + "test_format_number_examples"),
 ]
 
-ALL = [*TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS, *[(x, repr(out), n) for x, out, n in NUMBERS]]
+# --- 5. messages: user text shown by st.error / st.warning / st.info ----------------------------------
+
+AUTOLINK_TRIGGERS = [  # (text, what escape must give, test): each raw text is a link in remark-gfm
+    ("Read https://127.0.0.1:9/phish first", "no link; readable text", _N + "test_escape_leaves_no_autolink"),
+    ("http://evil.example/x?y=1", "no link", _N + "test_escape_leaves_no_autolink"),
+    ("HTTPS://EXAMPLE.COM", "no link (case-insensitive)", _N + "test_escape_leaves_no_autolink"),
+    ("www.example.com", "no link", _N + "test_escape_leaves_no_autolink"),
+    ("(www.example.com)", "no link", _N + "test_escape_leaves_no_autolink"),
+    ("WwW.example.com/path", "no link", _N + "test_escape_leaves_no_autolink"),
+    ("user@host.com", "no link (mailto)", _N + "test_escape_leaves_no_autolink"),
+    ("first.last+tag@sub.host.co.uk", "no link (mailto)", _N + "test_escape_leaves_no_autolink"),
+    ("mailto:user@host.com", "no link", _N + "test_escape_leaves_no_autolink"),
+    ("http://www.example.com", "no link (neither the http nor the www inside it)",
+     _N + "test_escape_leaves_no_autolink"),
+    ("*www.x.y* _http://a.b_ ~user@h.io~", "no link, no emphasis", _N + "test_escape_leaves_no_autolink"),
+    ("line one\nhttps://x.y", "no link after a newline (newline becomes a space)",
+     _N + "test_escape_leaves_no_autolink"),
+]
+
+HOSTILE_MESSAGES = [  # the Sentences rows of bad-inputs.md, as they would reach a message
+    ("<script>alert(1)</script>", "shown literally, no HTML", _N + "test_escape_hostile_messages"),
+    ("$5 and $10 :red[x] [a](javascript:alert(1))", "shown literally: no LaTeX, colour or link",
+     _N + "test_escape_hostile_messages"),
+    ("# heading\n- item\n> quote", "one line, no heading/list/quote", _N + "test_escape_hostile_messages"),
+    ("**bold** `code` ~~strike~~ | a | b |", "shown literally", _N + "test_escape_hostile_messages"),
+    (":material/error: :smile: \\(x\\)", "no icon, no emoji, no math", _N + "test_escape_hostile_messages"),
+    ("![img](https://x.y/a.png)", "no image, no link", _N + "test_escape_hostile_messages"),
+    ("<https://x.y> <user@h.io>", "no CommonMark autolink", _N + "test_escape_hostile_messages"),
+    ("caf\u00e9 \u0928\u092e\u0938\u094d\u0924\u0947 \ud800 \u202eevil",
+     "text kept; surrogate and bidi override removed", _N + "test_escape_hostile_messages"),
+    ("", "empty stays empty", _N + "test_escape_hostile_messages"),
+]
+
+SHORTEN = [  # (text, limit, what shorten must give, test)
+    ("short", 60, "short", _N + "test_shorten"),
+    ("a" * 61, 60, "a" * 59 + "\u2026", _N + "test_shorten"),
+    ("a" * 60, 60, "a" * 60, _N + "test_shorten"),
+    ("one\ntwo\t three", 60, "one two three", _N + "test_shorten"),
+    ("cafe\u0301 au lait", 5, "caf\u2026", _N + "test_shorten"),  # never an accent on the "…"
+    ("word " * 30, 12, "word word w\u2026", _N + "test_shorten"),
+    ("x\ud800y\u200bz", 60, "xyz", _N + "test_shorten"),
+]
+
+MESSAGE_ROWS = (
+    AUTOLINK_TRIGGERS + HOSTILE_MESSAGES + [(f"shorten({t!r}, {n})", repr(e), name) for t, n, e, name in SHORTEN]
+)
+
+ALL = [*TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS, *[(x, repr(out), n) for x, out, n in NUMBERS], *MESSAGE_ROWS]
