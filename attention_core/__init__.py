@@ -6,6 +6,15 @@ import time (GloVe is loaded on the first ``load_glove()`` call).
 
 from . import concepts, lessons
 from .attention import Attended, AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
+from .concepts import (
+    DEFAULT_CONCEPT_TEXT,
+    Concept,
+    concept_axes,
+    concept_cosines,
+    known_part,
+    parse_concepts,
+    sense_concepts,
+)
 from .embeddings import (
     DEFAULT_CONCEPTS,
     OOV_POLICIES,
@@ -21,21 +30,14 @@ from .embeddings import (
     random_embeddings,
     toy_embeddings,
 )
-from .concepts import (
-    DEFAULT_CONCEPT_TEXT,
-    Concept,
-    concept_axes,
-    concept_cosines,
-    known_part,
-    parse_concepts,
-    sense_concepts,
-)
 from .errors import (
     AttentionLabError,
     EmptyInputError,
     MaskError,
     NonFiniteError,
+    NonFiniteVectorFileError,
     NotEnoughWordsError,
+    OutOfRangeError,
     SettingsError,
     ShapeError,
     UnknownWordError,
@@ -43,8 +45,9 @@ from .errors import (
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
+from .numbers import check_seed, check_whole, format_number
 from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
-from .text import MAX_TOKENS, Tokens, lookup_key, tokenize
+from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
 from .training import (
     SenseExample,
     TrainingConfig,
@@ -54,7 +57,7 @@ from .training import (
     sentence_report,
     train_projections,
 )
-from .vectorfile import parse_vectors
+from .vectorfile import MAX_UPLOAD_BYTES, parse_vectors
 
 __all__ = [
     "AttentionLabError", "AttentionTrace", "ConceptEmbeddings", "DEFAULT_CONCEPTS", "EmptyInputError",
@@ -65,7 +68,6 @@ __all__ = [
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
-    "Attended", "SettingsError", "PROJECTION_KINDS", "Mechanism", "SentenceAnalysis", "analyse", "find_target",
-    "make_projections", "lessons", "concepts", "DEFAULT_CONCEPT_TEXT", "Concept", "concept_axes", "concept_cosines",
-    "known_part", "parse_concepts", "sense_concepts",
+    OutOfRangeError,
+    SettingsError,
 ]

@@ -250,9 +250,19 @@ class Projections:
         stay in the embedding space, so an output can be compared with the
         embeddings (nearest GloVe words, concept scores). ``d_v=k`` draws a
         random W_V (d_model, k) as in the paper; compare outputs with values then.
+
+        Sizes must be whole numbers from 1 to ``MAX_RANDOM_SIZE`` (``ShapeError``)
+        and ``seed`` a whole number from 0 to 2**32 - 1 (``OutOfRangeError``):
+        numpy would refuse a negative seed with its own message, and ``int(1.5)``
+        would quietly draw a (d_model, 1) matrix.
         """
-        if int(d_model) < 1 or int(d_k) < 1 or (d_v is not None and int(d_v) < 1):
-            raise ShapeError(f"d_model, d_k and d_v must be at least 1; got {d_model}, {d_k}, {d_v}")
+        from .numbers import MAX_RANDOM_SIZE, check_seed, check_whole  # only this method uses them here
+
+        d_model = check_whole("d_model", d_model, 1, MAX_RANDOM_SIZE, ShapeError)
+        d_k = check_whole("d_k", d_k, 1, MAX_RANDOM_SIZE, ShapeError)
+        if d_v is not None:
+            d_v = check_whole("d_v", d_v, 1, MAX_RANDOM_SIZE, ShapeError)
+        seed = check_seed(seed)
         rng = np.random.default_rng(seed)
         std = 1.0 / np.sqrt(d_model)
         W_Q = rng.normal(0.0, std, size=(d_model, d_k))  # (d_model, d_k)

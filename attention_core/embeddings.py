@@ -33,8 +33,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import ShapeError, UnknownWordError
+from .text import lookup_key
 
 OOV_POLICIES = ("zero", "random", "mean")
+RANDOM_DIM_MIN = 2  # 1-number vectors: no direction to compare, no 2-D map to draw (as uploads, MIN_DIM)
+RANDOM_DIM_MAX = 1024  # wider than any real embedding the app shows (GloVe: 50); bounds memory per word
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,11 @@ class RandomEmbeddings:
     """
 
     def __init__(self, dim: int, seed: int):
-        if not 1 <= int(dim) <= 4096:
-            raise ShapeError(f"random embeddings need 1 <= dim <= 4096, got {dim}")
-        self.dim = int(dim)
-        self.seed = int(seed)
+        from .numbers import check_seed, check_whole
+
+        # a whole number: int(1.5) would quietly give 1-d vectors, and 1-d vectors have no direction
+        self.dim = check_whole("the dimension of random vectors", dim, RANDOM_DIM_MIN, RANDOM_DIM_MAX, ShapeError)
+        self.seed = check_seed(seed)
         self.name = f"random ({self.dim}-d, seed {self.seed})"
         self.words = None  # no vocabulary to search
 
@@ -203,7 +207,11 @@ class RandomEmbeddings:
 
 
 def random_embeddings(dim: int = 50, seed: int = 0) -> RandomEmbeddings:
-    """Seeded random vectors: the same word always gets the same vector for a seed."""
+    """Seeded random vectors: the same word always gets the same vector for a seed.
+
+    ``dim`` is a whole number from 2 to 1024 (``ShapeError``), ``seed`` from 0 to
+    2**32 - 1 (``OutOfRangeError``); floats such as 1.5 are refused, not truncated.
+    """
     return RandomEmbeddings(dim, seed)
 
 
@@ -223,7 +231,7 @@ class ConceptEmbeddings:
         if units is not None:  # named directions made elsewhere (concept word sets: ``concepts.concept_axes``)
             self._init(tuple(concepts), base, np.asarray(units, dtype=np.float64))
             return
-        concepts = tuple(dict.fromkeys(c.strip().lower() for c in concepts if c and c.strip()))
+        concepts = tuple(dict.fromkeys(k for k in (lookup_key(c).strip() for c in concepts if c) if k))
         if not concepts:
             raise UnknownWordError("Enter at least one concept word (for example: tech, fruit).")
         missing = [c for c in concepts if c not in base]
@@ -295,11 +303,23 @@ def toy_embeddings(vectors: dict[str, Sequence[float]] | None = None) -> VectorT
     With these, sim(apple, love) = -2 and sim(apple, apple) = sim(apple, phones)
     = sim(apple, juice) = 8: the tutorial's worked example.
     """
-    table = dict(TOY_VECTORS if vectors is None else vectors)
-    words = [w.lower() for w in table]
-    matrix = np.array([table[w] for w in table], dtype=np.float64).reshape(len(words), -1)
-    if not np.all(np.isfinite(matrix)):
-        from .errors import NonFiniteError
+    from .errors import NonFiniteError
 
-        raise NonFiniteError("Every toy vector entry must be a finite number.")
-    return VectorTable("tutorial 2-D vectors", words, matrix)
+    table = dict(TOY_VECTORS if vectors is None else vectors)
+    if not table:
+        raise ShapeError("Enter at least one word and its vector.")
+    words = [lookup_key(w) for w in table]
+    rows = []
+    for word, vector in table.items():  # row by row, so a message can name the word that is wrong
+        try:
+            row = np.asarray(vector, dtype=np.float64).reshape(-1)  # (d_model,)
+        except (TypeError, ValueError):
+            raise NonFiniteError(f"The vector of '{word}' must be numbers; got {vector!r:.60}.") from None
+        if not np.all(np.isfinite(row)):
+            raise NonFiniteError(f"The vector of '{word}' has an empty, NaN or infinite entry; "
+                                 "every entry must be a finite number.")
+        rows.append(row)
+    if len({len(r) for r in rows}) != 1:
+        sizes = ", ".join(f"'{w}': {len(r)}" for w, r in zip(table, rows, strict=True))
+        raise ShapeError(f"Every word needs a vector of the same length; got {sizes}.")
+    return VectorTable("tutorial 2-D vectors", words, np.stack(rows))  # (vocab_size, d_model)

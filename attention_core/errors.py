@@ -32,6 +32,10 @@ class VectorFileError(AttentionLabError):
     """An uploaded word-vector file that cannot be used; names the line."""
 
 
+class NonFiniteVectorFileError(VectorFileError, NonFiniteError):
+    """An uploaded file with a NaN, an infinity or a value beyond float32's range; names the line and word."""
+
+
 class UnknownWordError(AttentionLabError):
     """A word that must be in the vocabulary (e.g. a concept word) is not."""
 
@@ -42,3 +46,7 @@ class NotEnoughWordsError(AttentionLabError):
 
 class SettingsError(AttentionLabError):
     """Settings that do not go together (not a problem with any one sentence)."""
+
+
+class OutOfRangeError(AttentionLabError):
+    """A setting (a seed, a number of steps) that is not a whole number in its allowed range; names the range."""

@@ -39,8 +39,11 @@ import numpy as np
 
 from .attention import Projections, softmax
 from .errors import ShapeError, UnknownWordError
+from .numbers import check_seed, check_whole
 
 DATA = Path(__file__).parent / "data" / "word_senses.csv"
+MAX_TRAINING_D_K = 64  # the paper's d_k; also at most d_model (a wider W_Q adds nothing but time)
+MAX_TRAINING_STEPS = 2000  # the loss is flat long before (300 by default); bounds the time of one run
 
 
 @dataclass(frozen=True)
@@ -256,17 +259,21 @@ def train_projections(embeddings, *, d_k: int = 16, steps: int = 300, seed: int 
     Parameters
     ----------
     embeddings : a VectorTable (GloVe); every training word must be in it
-    d_k : columns of W_Q and W_K
-    steps : full-batch Adam steps
-    seed : the random start (the same as ``Projections.random(d_model, d_k, seed=seed)``)
+    d_k : columns of W_Q and W_K, a whole number from 1 to min(64, d_model) (``ShapeError``)
+    steps : full-batch Adam steps, 0 to 2000 (``OutOfRangeError``)
+    seed : the random start (the same as ``Projections.random(d_model, d_k, seed=seed)``), 0 to 2**32 - 1
     on_step : called as ``on_step(step, loss)`` after every step (for a progress bar)
     learn_projections : False keeps W_Q, W_K at their random start and trains only
         the read-out (beta, biases): the fair "random projections" baseline
     config : a full TrainingConfig; when given, it replaces d_k, steps and seed
     """
     cfg = config or TrainingConfig(d_k=d_k, steps=steps, seed=seed)
-    if cfg.d_k < 1 or cfg.steps < 0:
-        raise ShapeError(f"d_k must be >= 1 and steps >= 0; got {cfg.d_k}, {cfg.steps}")
+    # bounds, checked before any work: one step costs O(n_examples * n_tokens * d_model * d_k), so
+    # d_k = 512 ran 76 s; 64 (the paper's d_k) and 2000 steps stay within a few seconds
+    check_whole("d_k", cfg.d_k, 1, min(MAX_TRAINING_D_K, embeddings.dim), ShapeError,
+                why=f"training allows at most {MAX_TRAINING_D_K} and at most d_model = {embeddings.dim}")
+    check_whole("steps", cfg.steps, 0, MAX_TRAINING_STEPS, why="the loss is flat after a few hundred")
+    check_seed(cfg.seed)
     examples = list(examples) if examples is not None else load_word_senses()
     pairs = sense_pairs(examples)
     train = make_batch([e for e in examples if e.split == "train"], embeddings, pairs)

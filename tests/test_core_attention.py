@@ -444,3 +444,30 @@ def test_resolve_scale_values():
     assert resolve_scale(np.True_, 9) == 3.0
     assert resolve_scale(2.5, 16) == 2.5
     assert resolve_scale(np.float32(0.5), 16) == 0.5
+
+
+# --- Projections.random: seeds and sizes (hostile input, round two) ---------------------------------
+
+from attention_core import OutOfRangeError  # noqa: E402
+from tests.bad_inputs import BAD_SEEDS, GOOD_SEEDS  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", BAD_SEEDS, ids=repr)
+def test_projections_random_refuses_bad_seeds(seed):
+    with pytest.raises(OutOfRangeError, match=r"seed must be a whole number from 0 to 4,294,967,295") as info:
+        Projections.random(4, 2, seed=seed)
+    assert isinstance(info.value, AttentionLabError)
+
+
+@pytest.mark.parametrize("seed", GOOD_SEEDS)
+def test_projections_random_takes_every_32_bit_seed(seed):
+    P = Projections.random(4, 2, seed=seed)
+    assert np.all(np.isfinite(P.W_Q)) and np.all(np.isfinite(P.W_K))
+    np.testing.assert_array_equal(P.W_Q, Projections.random(4, 2, seed=np.uint32(seed)).W_Q)  # numpy ints too
+
+
+@pytest.mark.parametrize("size", [1.5, 0, True], ids=repr)
+def test_projections_random_refuses_non_whole_sizes(size):
+    for args in ((4, size), (size, 2), (4, 2, size)):
+        with pytest.raises(ShapeError, match="whole number"):
+            Projections.random(*args)

@@ -337,3 +337,123 @@ def test_concept_word_with_zero_vector_is_a_clear_error_not_nan():
     emb = concept_embeddings(["fruit"], table)  # a usable axis still works on a non-GloVe table
     v = emb.lookup(["apple"]).vectors
     assert_close(v, [[1 / np.sqrt(2)]], rtol=1e-15)
+
+
+# --- hostile input, round two: invisible characters, marks of every script, compatibility forms ----------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from attention_core import clean_text  # noqa: E402
+from tests.bad_inputs import INVISIBLE_IN_WORDS, LONE_SURROGATES, ONE_TOKEN_SCRIPTS  # noqa: E402
+
+
+@pytest.mark.parametrize("text, word, _test", INVISIBLE_IN_WORDS)
+def test_invisible_characters_inside_a_word_are_removed(text, word, _test):
+    t = tokenize(text)
+    assert t.words == (word,) and t.keys == (lookup_key(word),)
+    assert lookup_key(text) == lookup_key(word)
+
+
+@pytest.mark.parametrize("text, word, _test", ONE_TOKEN_SCRIPTS)
+def test_combining_marks_of_every_script_stay_with_their_letter(text, word, _test):
+    t = tokenize(text)
+    assert t.words == (word,), [hex(ord(c)) for w in t.words for c in w]
+    assert t.keys == (lookup_key(word),)
+
+
+def test_full_width_and_compatibility_forms_fold_in_the_key_only(glove):
+    t = tokenize("\uff41\uff50\uff50\uff4c\uff45 \uff21\uff30\uff30\uff2c\uff25 \ufb01sh")  # ａｐｐｌｅ ＡＰＰＬＥ ﬁsh
+    assert t.words == ("\uff41\uff50\uff50\uff4c\uff45", "\uff21\uff30\uff30\uff2c\uff25", "\ufb01sh")  # as typed
+    assert t.keys == ("apple", "apple", "fish")
+    lk = glove.lookup(t.keys)
+    assert lk.known.all() and np.all(np.isfinite(lk.vectors))
+    np.testing.assert_array_equal(lk.vectors[0], glove.vector("apple"))
+    assert lookup_key("caf\u00e9") == lookup_key("cafe\u0301") == "caf\u00e9"  # NFKC composes like NFC
+
+
+@pytest.mark.parametrize("text, expected, _test", LONE_SURROGATES)
+def test_lone_surrogates_are_dropped_never_raised(text, expected, _test):
+    t = tokenize(text)
+    assert t.words == expected
+    for s in (*t.words, *t.keys, lookup_key(text), clean_text(text)):
+        s.encode("utf-8")  # what crashed the page: must never raise UnicodeEncodeError
+
+
+def test_only_invisible_characters_is_empty_input():
+    for text in ("\u200b\u200c\u200d\u2060\ufeff\u00ad", "\ud800", "\x00\x07", "\u202e\u2066"):
+        with pytest.raises(EmptyInputError, match="at least one word"):
+            tokenize(text)
+
+
+def test_clean_text_removes_only_invisible_characters():
+    assert clean_text("ap\u00adple\u200b \tjuice\n\u2060x\ud800\udfff\x00\x7f") == "apple \tjuice\nx"
+    assert clean_text("caf\u00e9 \uff41 \u0928\u092e\u0938\u094d\u0924\u0947 😀 $5 [a](b)") == (
+        "caf\u00e9 \uff41 \u0928\u092e\u0938\u094d\u0924\u0947 😀 $5 [a](b)")  # nothing visible changes
+    assert clean_text("") == ""
+
+
+_HOSTILE_ALPHABET = (
+    list("aAsSdtnmlrveé.'’ -!\u0301")
+    + ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\x00", "\x1b", "\t", "\n",
+       "\ud800", "\udfff", "\u093e", "\u094d", "\u0928", "\u064e", "\u0643", "\u0e31", "\u0e20", "\u20dd",
+       "\uff41", "\uff21", "\ufb01", "\u00b2", "n't", "'s", "U.S."]
+)
+_HOSTILE_TEXT = st.one_of(
+    st.lists(st.sampled_from(_HOSTILE_ALPHABET), max_size=30).map("".join),
+    st.text(max_size=40),  # anything at all, lone surrogates included
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_HOSTILE_TEXT)
+def test_tokens_are_a_fixed_point_with_invisible_marks_and_surrogates(text):
+    """Joining the words with spaces and tokenizing again changes nothing, whatever invisible characters,
+    combining marks or surrogates the text had; every word and key is clean and encodable."""
+    try:
+        tokens = tokenize(text)
+    except EmptyInputError:
+        return
+    again = tokenize(" ".join(tokens.words))
+    assert again.words == tokens.words and again.keys == tokens.keys
+    for w, k in zip(tokens.words, tokens.keys, strict=True):
+        assert clean_text(w) == w and clean_text(k) == k
+        w.encode("utf-8"), k.encode("utf-8")
+        assert k == lookup_key(w) == lookup_key(k)  # the key is a fixed point of the one key function
+
+
+def test_concepts_and_toy_words_use_the_one_key_function(glove):
+    emb = concept_embeddings(["\uff34\uff45\uff43\uff48", "fr\u00aduit"], glove)  # Ｔｅｃｈ, fr-soft-hyphen-uit
+    assert emb.concepts == ("tech", "fruit")
+    assert toy_embeddings({"Ap\u200bple": (1.0, 2.0)}).words == ["apple"]
+
+
+# --- random embeddings and edited toy vectors: arguments and NaN (hostile input, round two) ------------
+
+from attention_core import OutOfRangeError, ShapeError  # noqa: E402
+from tests.bad_inputs import BAD_RANDOM_DIMS, BAD_SEEDS, NAN_VECTORS  # noqa: E402
+
+
+@pytest.mark.parametrize("dim", BAD_RANDOM_DIMS, ids=repr)
+def test_random_embeddings_refuse_bad_dims(dim):
+    with pytest.raises(ShapeError, match="whole number from 2 to 1,024"):
+        random_embeddings(dim, seed=0)
+    v = random_embeddings(1024, seed=0).lookup(["apple"]).vectors  # the limit itself is fine
+    assert v.shape == (1, 1024) and np.all(np.isfinite(v))
+
+
+@pytest.mark.parametrize("seed", BAD_SEEDS, ids=repr)
+def test_random_embeddings_refuse_bad_seeds(seed):
+    with pytest.raises(OutOfRangeError, match="seed must be a whole number from 0 to 4,294,967,295"):
+        random_embeddings(8, seed=seed)
+
+
+@pytest.mark.parametrize("vectors, expected, _test", [r for r in NAN_VECTORS if isinstance(r[0], dict)],
+                         ids=lambda v: repr(v)[:40])
+def test_edited_toy_vectors_with_nan_or_text_name_the_word(vectors, expected, _test):
+    error = ShapeError if expected.startswith("ShapeError") else NonFiniteError
+    with pytest.raises(error) as info:
+        toy_embeddings(vectors)
+    msg = str(info.value)
+    assert "'apple'" in msg or ("'pie': 3" in msg and "'apple': 2" in msg), msg
+    assert "nan" not in msg.lower().replace("nan or", "")  # the reason in words, not a numpy repr

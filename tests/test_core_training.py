@@ -329,7 +329,7 @@ def test_returned_projections_shape_and_identity_values(glove, learned):
 
 @pytest.mark.parametrize("kwargs", [{"d_k": 0}, {"d_k": -3}, {"steps": -1}])
 def test_bad_training_settings_raise(glove, kwargs):
-    with pytest.raises(AttentionLabError, match="d_k must be >= 1"):
+    with pytest.raises(AttentionLabError, match="must be a whole number from"):
         train_projections(glove, **kwargs)
 
 
@@ -405,3 +405,36 @@ def test_apple_looks_at_watch_more_with_learned_projections(glove, learned):
     np.testing.assert_allclose(w_learned.sum(axis=1), 1.0, atol=1e-12)
     # measured: 0.38 learned vs 0.15 random
     assert w_learned[i, j] > w_random[i, j]
+
+
+# --- arguments bounded before any work (hostile input, round two) ------------------------------------
+
+from tests.bad_inputs import BAD_TRAINING  # noqa: E402
+
+
+@pytest.mark.parametrize("kwargs, error, fragment, _test", BAD_TRAINING, ids=[str(r[0]) for r in BAD_TRAINING])
+def test_training_arguments_are_bounded_before_any_work(glove, kwargs, error, fragment, _test):
+    import attention_core
+
+    def examples():  # must never be read: the check comes first
+        raise AssertionError("the examples were read before the arguments were checked")
+        yield
+
+    with pytest.raises(getattr(attention_core, error)) as info:
+        train_projections(glove, examples=examples(), **kwargs)
+    assert isinstance(info.value, AttentionLabError) and fragment in str(info.value)
+
+
+def test_training_d_k_is_at_most_d_model():
+    from attention_core import toy_embeddings
+
+    with pytest.raises(ShapeError, match="d_k must be a whole number from 1 to 2;"):
+        train_projections(toy_embeddings(), d_k=3)
+
+
+def test_training_config_is_bounded_too(glove):
+    with pytest.raises(ShapeError, match="from 1 to 50"):
+        train_projections(glove, config=TrainingConfig(d_k=64 * 8))
+    from attention_core.training import MAX_TRAINING_D_K, MAX_TRAINING_STEPS
+
+    assert (MAX_TRAINING_D_K, MAX_TRAINING_STEPS) == (64, 2000)

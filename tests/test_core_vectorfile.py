@@ -16,13 +16,15 @@ from attention_core import (
     ShapeError,
     VectorFileError,
     VectorTable,
+    lookup_key,
     nearest_words,
     parse_vectors,
     pca_2d,
     self_attention,
     tokenize,
 )
-from attention_core.vectorfile import MAX_BYTES
+from attention_core.vectorfile import MAX_BYTES, MIN_DIM
+from tests.bad_inputs import UPLOAD_BINARY, UPLOAD_NOT_UTF8, UPLOAD_TOO_FEW_DIMS
 
 
 def rows(n, dim, start=0):
@@ -95,7 +97,7 @@ def test_keys_are_nfc_lowercase_like_typed_tokens():
 
 
 def test_name_is_kept():
-    assert parse_vectors(b"a 1\n", name="my vectors").name == "my vectors"
+    assert parse_vectors(b"a 1 2\n", name="my vectors").name == "my vectors"
 
 
 # --- empty, headers, counts ---------------------------------------------------------------
@@ -219,9 +221,10 @@ def test_binary_word2vec_refused(seed):
     _assert_binary_refused(data)
 
 
-def test_not_utf8_refused():
+def test_not_utf8_names_the_line_and_the_byte_not_binary():
     msg = error_of("café 1 2\n".encode("latin-1"))
-    assert "UTF-8" in msg and "not supported" in msg
+    assert "line 1 is not UTF-8 (byte 0xe9 at column 4)" in msg and "save the file as UTF-8" in msg
+    assert "binary" not in msg
 
 
 # --- limits ----------------------------------------------------------------------------------
@@ -288,3 +291,61 @@ def test_uploaded_table_works_end_to_end():
     assert np.all(np.isfinite(tr.contextual_embeddings))
     top = nearest_words(tr.contextual_embeddings, table, k=2)
     assert len(top) == 3 and all(np.isfinite(c) for row in top for _, c in row)
+
+
+# --- hostile input, round two ------------------------------------------------------------------
+
+def test_upload_keys_are_lookup_keys_like_typed_words():
+    """Uploads use the one key function: invisible characters, full-width letters and ’ fold as typed words do."""
+    table = parse_vectors("ap\u00adple 1 2\n\uff4a\uff55\uff49\uff43\uff45 3 4\nit\u2019s 5 6\n".encode("utf-8"))
+    assert table.words == ["apple", "juice", "it's"]
+    lk = table.lookup([*tokenize("APPLE \uff2a\uff35\uff29\uff23\uff25").keys, lookup_key("IT\u2019S")])
+    assert lk.known.all() and np.all(np.isfinite(lk.vectors))
+    np.testing.assert_array_equal(lk.vectors, [[1, 2], [3, 4], [5, 6]])
+
+
+@pytest.mark.parametrize("data, fragments, _test", UPLOAD_NOT_UTF8)
+def test_text_in_another_encoding_names_line_column_and_byte(data, fragments, _test):
+    msg = error_of(data)
+    assert all(f in msg for f in fragments), msg
+    assert "binary" not in msg and "compressed" not in msg
+
+
+@pytest.mark.parametrize("data, fragment, _test", UPLOAD_BINARY)
+def test_real_binary_is_still_refused_as_binary(data, fragment, _test):
+    msg = error_of(data)
+    assert "binary/compressed files are not supported; upload text" in msg and fragment in msg
+    assert "not UTF-8" not in msg  # not blamed on one line's encoding
+
+
+@pytest.mark.parametrize("data, fragment, _test", UPLOAD_TOO_FEW_DIMS)
+def test_vectors_of_one_number_are_refused_with_the_minimum(data, fragment, _test):
+    msg = error_of(data)
+    assert fragment in msg and f"at least {MIN_DIM} numbers" in msg and MIN_DIM == 2
+    table = parse_vectors(b"a 1 2\nb 3 4\n")  # 2 is enough
+    assert table.dim == 2 and np.all(np.isfinite(table.matrix))
+
+
+def test_upload_limit_is_one_number_everywhere():
+    """5 MB = 5,000,000 bytes: what Streamlit's uploader enforces for maxUploadSize = 5 (outside Windows)."""
+    import tomllib
+    from pathlib import Path
+
+    import attention_core
+
+    assert attention_core.MAX_UPLOAD_BYTES == MAX_BYTES == 5_000_000
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1000**2 == attention_core.MAX_UPLOAD_BYTES
+    msg = error_of(b"a 1 2\n" * (5_000_000 // 6 + 1))  # 5,000,004 bytes
+    assert "the limit is 5 MB = 5,000,000 bytes" in msg and "(5,000,004 bytes)" in msg
+    assert len(parse_vectors(b"a 1 2\n" + b" " * (5_000_000 - 6))) == 1  # exactly at the limit is fine
+
+
+def test_nan_in_an_upload_is_a_non_finite_error_naming_the_word():
+    from attention_core import NonFiniteError
+
+    with pytest.raises(NonFiniteError) as info:
+        parse_vectors(b"apple 1 2\npie nan 3\n")
+    assert isinstance(info.value, VectorFileError)
+    msg = str(info.value)
+    assert "line 2, field 2: non-finite value 'nan' in the vector of 'pie'" in msg

@@ -5,12 +5,20 @@ typed ``$5 and $10`` into LaTeX, ``:red[x]`` into colour and ``[a](javascript:..
 into a link. Every message that can carry user text goes through ``escape``:
 CommonMark lets any ASCII punctuation be backslash-escaped, so escaping all of
 it leaves the words exactly as typed and no syntax at all.
+
+Backslashes alone do not stop GFM *autolink literals* (``https://…``, ``www.…``,
+``user@host.com``): Streamlit renders Markdown with react-markdown + remark-gfm,
+and remark-gfm finds those literals a second time, in a transform over the
+parsed text nodes (``mdast-util-gfm-autolink-literal``), after the escapes have
+already been removed. So ``escape`` also breaks each trigger with an invisible
+U+2060 WORD JOINER (see ``break_autolinks``).
 """
 
 from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 import streamlit as st
 
@@ -18,11 +26,70 @@ import attention_core as ac
 from attention_core.text import MAX_WORD_CHARS
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
+WORD_JOINER = "\u2060"  # invisible, zero width, and (unlike U+200B) never a place to break the line
+# The triggers remark-gfm's autolink literals need, in its own terms (mdast-util-gfm-autolink-literal:
+# /(https?:\/\/|www(?=\.))([-.\w]+).../gi and /([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)/, JavaScript's \w = ASCII):
+_AUTOLINK_TRIGGERS = re.compile(
+    r"(?i:(?<=https)|(?<=http))(?=:)"  # "http:" / "https:": the protocol must touch its ":"
+    r"|(?i:(?<=www))(?=\.)"  # "www.": the www must touch its "."
+    r"|(?<=[-.+\w])(?=@)",  # "user@": an address needs a name character right before the "@"
+    re.ASCII,
+)
+
+
+def break_autolinks(text: str) -> str:
+    """Insert a U+2060 WORD JOINER into every autolink trigger, so no text becomes a link.
+
+    remark-gfm (which Streamlit's Markdown uses) links ``http://`` / ``https://``
+    and ``www.`` when they start a word, and ``name@domain.tld`` addresses, even
+    when every punctuation character was backslash-escaped: it looks for them
+    again in the text after the escapes are resolved. Its patterns need the
+    trigger characters to be adjacent, so one invisible character between them
+    is enough: ``http⁠://``, ``www⁠.``, ``user⁠@host.com`` match none of them.
+
+    Why U+2060: it draws nothing and does not allow a line break (a zero-width
+    space would let a long address wrap at that point), so the text reads and
+    wraps exactly as typed; copied, it still reads the same, and the app's own
+    ``clean_text`` removes it again if it is pasted back in. Look-alike
+    characters (a full-width colon, a different @) would change what is copied.
+    """
+    return _AUTOLINK_TRIGGERS.sub(WORD_JOINER, text)
 
 
 def escape(text: str) -> str:
-    """Backslash-escape every ASCII punctuation character; newlines become spaces."""
-    return _PUNCT.sub(r"\\\1", " ".join(str(text).split()))
+    """``text`` made inert for ``st.error`` / ``st.warning`` / ``st.info`` (Markdown), on one line.
+
+    1. ``clean_text``: invisible characters and lone surrogates removed (a lone
+       surrogate cannot be sent to the browser; a bidi override could reorder the message);
+    2. whitespace runs, newlines included, become one space (no headings, lists or breaks);
+    3. ``break_autolinks``: no ``http://``, ``www.`` or ``user@host`` becomes a link;
+    4. every ASCII punctuation character is backslash-escaped (no Markdown, LaTeX,
+       colour, emoji shortcode or HTML syntax at all).
+
+    Reversing 4 and 3 (drop the backslash of each escape, then the word joiners)
+    gives back the text of step 2, so nothing the student typed is lost.
+    """
+    return _PUNCT.sub(r"\\\1", break_autolinks(" ".join(ac.clean_text(str(text)).split())))
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to at most ``limit`` characters with "…" at the end when it was longer.
+
+    Echoes user text and says nothing more: callers add "(first N characters)"
+    where they want it. Whitespace runs become one space; invisible characters
+    and lone surrogates are removed (``clean_text``). The cut never separates a
+    letter from its combining marks (it moves left past them), so no accent
+    lands on the "…".
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    text = " ".join(ac.clean_text(str(text)).split())
+    if len(text) <= limit:
+        return text
+    cut = limit - 1  # room for the "…"
+    while cut > 0 and unicodedata.category(text[cut])[0] == "M":  # text[cut] is the first character dropped
+        cut -= 1
+    return text[:cut].rstrip() + "…"
 
 
 def error(message: str, where=st) -> None:
