@@ -18,6 +18,17 @@ APP = str(ROOT / "app.py")
 VIEWS = [p.path for p in PAGES]  # the one page registry
 
 
+# The view these tests were written for: the Attention tab, the tutorial's plain mechanism, one-word concepts.
+# The app itself opens on the story (learned projections, residual stream, concept word sets).
+PLAIN = {"tab": "Attention", "projections": "off", "residual": "false",
+         "concepts": "tech, fruit, food, smart, nature, sweet"}
+
+
+def plain_app(**query) -> AppTest:
+    """The app opened with a link that sets the plain mechanism (``PLAIN``), plus ``query``."""
+    return new_app(**{**PLAIN, **query})
+
+
 def new_app(**query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in query.items():

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 import attention_core as ac
-from tests.apptest_support import VIEWS, chart_titled, charts, new_app, no_exception, raw_texts, texts
+from tests.apptest_support import VIEWS, chart_titled, charts, no_exception, plain_app, raw_texts, texts
 from ui import charts as charts_module
 from ui import tables
 
 
 @pytest.fixture(scope="module")
 def lab():
-    at = new_app()
+    at = plain_app()
     no_exception(at)
     return at
 
@@ -29,7 +29,7 @@ def weights_row(at, sentence_index: int) -> np.ndarray:
 
 
 def test_app_starts_on_the_sentence_lab_with_charts(lab):
-    assert lab.title[0].value == "Sentence Lab"
+    assert lab.title[0].value.startswith("Sentence Lab")
     specs = charts(lab)
     assert len(specs) == 6  # Attention tab: 2 token strips, 2 heatmaps, 2 rows of weights
     for _, df in specs:
@@ -39,7 +39,7 @@ def test_app_starts_on_the_sentence_lab_with_charts(lab):
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_every_page_opens_from_app_py(view):
-    at = new_app()
+    at = plain_app()
     at.switch_page(view).run()
     no_exception(at)
     assert at.sidebar.text_input(key="s1").value  # the shared sidebar is still there
@@ -52,7 +52,7 @@ def test_default_story_apple_moves_towards_context(lab):
         assert np.all(np.isfinite(w)) and w.sum() == pytest.approx(1.0)
     # apple attends more to "phones" / "juice" (position 4) than to "love" (position 2)
     assert phones[3] > phones[1] and juice[3] > juice[1]
-    meaning = new_app(tab="Meaning")
+    meaning = plain_app(tab="Meaning")
     no_exception(meaning)
     near = [df for spec, df in charts(meaning) if "rank" in df.columns]
     after_1, after_2 = (list(df[df["stage"] == "after"].sort_values("rank")["word"]) for df in near)
@@ -62,7 +62,7 @@ def test_default_story_apple_moves_towards_context(lab):
 
 
 def test_scaling_off_makes_apple_attend_almost_only_to_itself():
-    at = new_app()
+    at = plain_app()
     on = weights_row(at, 0)
     at.sidebar.toggle(key="scale").set_value(False).run()
     no_exception(at)
@@ -72,7 +72,7 @@ def test_scaling_off_makes_apple_attend_almost_only_to_itself():
 
 
 def test_editing_a_sentence_changes_the_words_shown():
-    at = new_app()
+    at = plain_app()
     at.sidebar.text_input(key="s1").set_value("The bank of the river").run()
     no_exception(at)
     strips = [df for spec, df in charts(at) if "status" in df.columns]
@@ -81,14 +81,14 @@ def test_editing_a_sentence_changes_the_words_shown():
 
 
 def test_repeated_words_keep_their_own_rows():
-    at = new_app(s1="the cat saw the cat")
+    at = plain_app(s1="the cat saw the cat")
     heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
     assert sorted(set(heat["query"])) == ["01 the", "02 cat", "03 saw", "04 the", "05 cat"]
 
 
 @pytest.mark.parametrize("text", ["", "   \t\n", "!!! ???"])
 def test_empty_sentences_get_a_message_and_the_rest_still_renders(text):
-    at = new_app()
+    at = plain_app()
     at.sidebar.text_input(key="s1").set_value(text).run()
     no_exception(at)
     assert any("at least one word" in w for w in texts(at, "warning"))
@@ -96,17 +96,17 @@ def test_empty_sentences_get_a_message_and_the_rest_still_renders(text):
 
 
 def test_one_word_gives_weight_one_and_a_pca_message():
-    at = new_app(s1="hello", s2="")
+    at = plain_app(s1="hello", s2="")
     no_exception(at)
     heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
     assert heat["value"].tolist() == [1.0]
-    at = new_app(s1="hello", s2="", tab="Map")
+    at = plain_app(s1="hello", s2="", tab="Map")
     no_exception(at)
     assert any("two or more words" in v for v in texts(at, "info"))
 
 
 def test_out_of_vocabulary_words_are_flagged():
-    at = new_app(s1="qzxv blorptak", s2="")
+    at = plain_app(s1="qzxv blorptak", s2="")
     no_exception(at)
     strip = [df for spec, df in charts(at) if "status" in df.columns][0]
     assert list(strip["status"]) == ["unknown", "unknown"]
@@ -116,14 +116,14 @@ def test_out_of_vocabulary_words_are_flagged():
 
 
 def test_user_text_in_messages_is_escaped_not_markdown():
-    at = new_app(s1="I love apple", s2="", target="$5 and $10 :red[x] [a](javascript:alert(1))")
+    at = plain_app(s1="I love apple", s2="", target="$5 and $10 :red[x] [a](javascript:alert(1))")
     no_exception(at)
     msg = [v for v in raw_texts(at, "info") if "target word" in v][0]
     assert "\\$5" in msg and "\\[a\\]\\(javascript\\:alert\\(1\\)\\)" in msg and "\\:red\\[x\\]" in msg
 
 
 def test_long_text_is_truncated_with_a_notice():
-    at = new_app()
+    at = plain_app()
     at.sidebar.text_input(key="s1").set_value("word " * 20_000).run()
     no_exception(at)
     assert any("Only the first 64 words" in w for w in texts(at, "warning"))
@@ -132,7 +132,7 @@ def test_long_text_is_truncated_with_a_notice():
 @pytest.mark.parametrize("query", [{"d_k": "-3", "projections": "random"}, {"embeddings": "nope"},
                                    {"scale": "maybe"}, {"oov": "x", "dim": "1e9"}, {"matrix_view": "nope"}])
 def test_invalid_url_settings_fall_back_to_defaults(query):
-    at = new_app(**query)
+    at = plain_app(**query)
     no_exception(at)
     assert at.sidebar.selectbox(key="embeddings").value == "GloVe 50-d"
     if "d_k" in query:
@@ -144,7 +144,7 @@ def test_invalid_url_settings_fall_back_to_defaults(query):
 
 
 def test_url_opens_the_same_view():
-    at = new_app(s1="I love Apple watch", projections="random", d_k="8", scale="false", target="watch")
+    at = plain_app(s1="I love Apple watch", projections="random", d_k="8", scale="false", target="watch")
     no_exception(at)
     sb = at.sidebar
     assert sb.text_input(key="s1").value == "I love Apple watch"
@@ -155,7 +155,7 @@ def test_url_opens_the_same_view():
 
 
 def test_toy_vectors_give_the_tutorial_scores():
-    at = new_app(embeddings="tutorial 2-D", s1="love apple phones", s2="love apple juice", scale="false")
+    at = plain_app(embeddings="tutorial 2-D", s1="love apple phones", s2="love apple juice", scale="false")
     no_exception(at)
     at.segmented_control(key="matrix_view").set_value("raw scores").run()
     heat = [df for spec, df in charts(at) if "query_pos" in df.columns][0]
@@ -164,10 +164,10 @@ def test_toy_vectors_give_the_tutorial_scores():
 
 
 def test_random_embeddings_and_random_projections_render():
-    at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4")
+    at = plain_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4")
     no_exception(at)
     assert chart_titled(at, "its row of weights")
-    at = new_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4", tab="Meaning")
+    at = plain_app(embeddings="random vectors", dim="8", seed="3", projections="random", d_k="4", tab="Meaning")
     no_exception(at)
     assert sum("need GloVe vectors" in v for v in texts(at, "info")) == 1
     assert "apple  = (" in "\n".join(c.value for c in at.code)
@@ -176,43 +176,43 @@ def test_random_embeddings_and_random_projections_render():
 def test_random_w_v_keeps_the_weights_and_moves_outputs_out_of_word_space():
     """'random, W_V too' (the paper's W_V [d_model x d_k]): same W_Q, W_K as 'random', so the same weights;
     the map compares values with outputs and the Meaning tab says why it shows no GloVe words."""
-    plain = new_app(projections="random", d_k="8")
-    paper = new_app(projections="random, W_V too", d_k="8")
+    plain = plain_app(projections="random", d_k="8")
+    paper = plain_app(projections="random, W_V too", d_k="8")
     no_exception(paper)
     assert np.array_equal(weights_row(plain, 0), weights_row(paper, 0))
-    (spec, df), = chart_titled(new_app(projections="random, W_V too", d_k="8", tab="Map"), "PCA map")
+    (spec, df), = chart_titled(plain_app(projections="random, W_V too", d_k="8", tab="Map"), "PCA map")
     assert np.all(np.isfinite(df[["x0", "y0", "x1", "y1"]].to_numpy()))
-    at = new_app(projections="random, W_V too", d_k="8", tab="Map")
+    at = plain_app(projections="random, W_V too", d_k="8", tab="Map")
     assert any("value vector" in c.value for c in at.caption)
     assert any("[50 x 8]" in v for v in texts(at, "info"))
-    at = new_app(projections="random, W_V too", d_k="8", tab="Meaning")
+    at = plain_app(projections="random, W_V too", d_k="8", tab="Meaning")
     no_exception(at)
     assert not [df for spec, df in charts(at) if "rank" in df.columns], "no GloVe neighbours of a value-space vector"
     assert sum("not a word vector" in v for v in texts(at, "info")) == 1  # said once for both sentences
     code = "\n".join(c.value for c in at.code)
     assert "Apple @ W_V  = (" in code and "apple @ W_V  = (" in code  # value and output, both d_v = 8 wide
     assert all(line.count(",") == 7 and "..." not in line for line in code.splitlines())
-    step = new_app(projections="random, W_V too", d_k="8")
+    step = plain_app(projections="random, W_V too", d_k="8")
     step.switch_page("views/step_by_step.py").run()
     no_exception(step)
     assert any("W_V [50 x 8]" in e.label for e in step.expander)
 
 
 def test_concept_axes_show_the_vector_itself():
-    at = new_app(embeddings="GloVe concept axes", concepts="tech, fruit", tab="Meaning")
+    at = plain_app(embeddings="GloVe concept axes", concepts="tech, fruit", tab="Meaning")
     no_exception(at)
     bars = chart_titled(at, "the vector's own axes")
     assert bars and set(bars[0][1]["concept"]) == {"tech", "fruit"}
 
 
 def test_unknown_concept_word_gets_a_message():
-    at = new_app(embeddings="GloVe concept axes", concepts="tech, qzxvw")
+    at = plain_app(embeddings="GloVe concept axes", concepts="tech, qzxvw")
     no_exception(at)
     assert any("qzxvw" in e for e in texts(at, "error"))
 
 
 def test_upload_good_and_bad_files():
-    at = new_app(embeddings="upload a file")
+    at = plain_app(embeddings="upload a file")
     no_exception(at)
     assert any("Upload a GloVe" in e for e in texts(at, "error"))
     good = b"i 1 0 0\nlove 0 1 0\napple 0.5 0.5 0\nphones 0.4 0.6 0.1\njuice 0.9 0.1 0\n"
@@ -226,7 +226,7 @@ def test_upload_good_and_bad_files():
 
 
 def test_map_tab_shows_every_word_before_and_after():
-    at = new_app(tab="Map")
+    at = plain_app(tab="Map")
     no_exception(at)
     (spec, df), = chart_titled(at, "PCA map")
     df = df[~df["frame"]]  # (the two invisible corners that make the map square)
@@ -265,12 +265,21 @@ def _after_share(line: str) -> float:
 
 @pytest.mark.parametrize("projections", ["off", "learned"])
 def test_tech_fruit_share_moves_with_the_context(projections):
-    at = new_app(projections=projections, tab="Meaning")
+    at = plain_app(projections=projections, tab="Meaning", concepts=ac.DEFAULT_CONCEPT_TEXT)
     no_exception(at)
     phones, juice = [t.value for t in at.text if t.value.startswith("Between tech and fruit")]
     assert _after_share(phones) > _after_share(juice)
     if projections == "learned":  # the tutorial's "~70% tech, 30% fruit", measured
         assert _after_share(phones) >= 0.6 and _after_share(juice) <= 0.3
+
+
+def test_no_share_is_printed_for_a_word_without_senses_or_for_one_word_concepts():
+    other = plain_app(target="love", tab="Meaning", concepts=ac.DEFAULT_CONCEPT_TEXT)
+    single = plain_app(tab="Meaning", concepts="tech, fruit")  # 'tech' is not the data's 'technology' sense
+    for at in (other, single):
+        no_exception(at)
+        assert not [t.value for t in at.text if t.value.startswith("Between")]
+        assert chart_titled(at, "closeness to each concept")
 
 
 def _weights(at) -> np.ndarray:
@@ -281,7 +290,7 @@ def _weights(at) -> np.ndarray:
 def test_unknown_word_policy_changes_what_the_unknown_word_does():
     seen = {}
     for label in ("zero vector", "random vector", "average word"):
-        at = new_app(s1="I love qzxv phones", s2="", oov=label)
+        at = plain_app(s1="I love qzxv phones", s2="", oov=label)
         no_exception(at)
         assert at.sidebar.selectbox(key="oov").value == label
         strip = [df for spec, df in charts(at) if "status" in df.columns][0]
@@ -295,23 +304,23 @@ def test_unknown_word_policy_changes_what_the_unknown_word_does():
 
 
 def test_projection_seed_and_d_k_change_the_weights():
-    a = _weights(new_app(projections="random", d_k="8", proj_seed="0"))
-    b = _weights(new_app(projections="random", d_k="8", proj_seed="1"))
-    c = _weights(new_app(projections="random", d_k="4", proj_seed="0"))
+    a = _weights(plain_app(projections="random", d_k="8", proj_seed="0"))
+    b = _weights(plain_app(projections="random", d_k="8", proj_seed="1"))
+    c = _weights(plain_app(projections="random", d_k="4", proj_seed="0"))
     assert not np.allclose(a, b) and not np.allclose(a, c)
-    again = _weights(new_app(projections="random", d_k="8", proj_seed="0"))
+    again = _weights(plain_app(projections="random", d_k="8", proj_seed="0"))
     assert np.array_equal(a, again)  # seeded: the same link shows the same numbers
 
 
 def test_random_embedding_seed_and_dimension():
-    a = _weights(new_app(embeddings="random vectors", dim="16", seed="1"))
-    b = _weights(new_app(embeddings="random vectors", dim="16", seed="2"))
+    a = _weights(plain_app(embeddings="random vectors", dim="16", seed="1"))
+    b = _weights(plain_app(embeddings="random vectors", dim="16", seed="2"))
     assert not np.allclose(a, b)
-    assert np.array_equal(a, _weights(new_app(embeddings="random vectors", dim="16", seed="1")))
+    assert np.array_equal(a, _weights(plain_app(embeddings="random vectors", dim="16", seed="1")))
 
 
 def test_map_of_2d_vectors_uses_their_real_coordinates():
-    at = new_app(embeddings="tutorial 2-D", s1="love apple phones", s2="", scale="false", tab="Map")
+    at = plain_app(embeddings="tutorial 2-D", s1="love apple phones", s2="", scale="false", tab="Map")
     no_exception(at)
     (spec, df), = chart_titled(at, "its own 2-D space")
     row = df[df["label"] == "02 apple"].iloc[0]
@@ -320,30 +329,31 @@ def test_map_of_2d_vectors_uses_their_real_coordinates():
 
 
 def test_empty_sentence_2_is_optional():
-    at = new_app(s2="")
+    at = plain_app(s2="")
     no_exception(at)
     assert not at.warning and len(chart_titled(at, "its row of weights")) == 1
 
 
 def test_d_k_with_projections_off_says_where_it_applies():
-    off = new_app()
+    off = plain_app()
     assert any("Projections off" in c.value and "d_model" in c.value for c in off.sidebar.caption)
-    assert not any("Projections off" in c.value for c in new_app(projections="random").sidebar.caption)
+    assert not any("Projections off" in c.value for c in plain_app(projections="random").sidebar.caption)
 
 
 def test_learned_projections_on_other_vectors_say_so_once():
-    at = new_app(embeddings="random vectors", projections="learned")
+    at = plain_app(embeddings="random vectors", projections="learned")
     no_exception(at)
-    errors = texts(at, "error")
-    assert len(errors) == 1 and "trained on GloVe 50-d" in errors[0]
+    assert not texts(at, "error")
+    notes = [i.value for i in at.sidebar.info if "trained on GloVe 50-d" in i.value]
+    assert len(notes) == 1 and "projections off" in notes[0]
 
 
 def test_meaning_tab_suggests_the_targets_own_senses_and_the_learned_projections():
-    at = new_app(s1="I sat on the bank of the river", s2="I put money in the bank", target="bank", tab="Meaning")
+    at = plain_app(s1="I sat on the bank of the river", s2="I put money in the bank", target="bank", tab="Meaning")
     no_exception(at)
     captions = " ".join(c.value for c in at.caption)
     assert "money and river" in captions and "'learned'" in captions
-    fitted = new_app(s1="the bank of the river", target="bank", concepts="money, river", projections="learned",
+    fitted = plain_app(s1="the bank of the river", target="bank", concepts="money, river", projections="learned",
                      tab="Meaning")
     no_exception(fitted)
     captions = " ".join(c.value for c in fitted.caption)
@@ -352,7 +362,7 @@ def test_meaning_tab_suggests_the_targets_own_senses_and_the_learned_projections
 
 def test_page_controls_survive_a_visit_to_another_page():
     """Streamlit forgets an undrawn widget's value; the app keeps its pages' own controls."""
-    at = new_app()
+    at = plain_app()
     at.segmented_control(key="matrix_view").set_value("raw scores").run()
     at.switch_page("views/step_by_step.py").run()
     at.segmented_control(key="sbs_sentence").set_value("Sentence 2").run()
@@ -375,20 +385,20 @@ def test_page_controls_survive_a_visit_to_another_page():
 
 
 def test_sentence_2_keeps_its_colour_and_number_when_sentence_1_is_empty():
-    at = new_app(s1="")
+    at = plain_app(s1="")
     no_exception(at)
     (spec, _), = chart_titled(at, "its row of weights")
     assert charts_module.SENTENCE_COLOURS[1] in str(spec)  # orange, as on every tab
-    (spec, df), = chart_titled(new_app(s1="", tab="Map"), "PCA map")
+    (spec, df), = chart_titled(plain_app(s1="", tab="Map"), "PCA map")
     assert set(df.loc[~df["frame"], "sentence"]) == {"2: I love apple juice"}
-    meaning = new_app(s1="", tab="Meaning")
+    meaning = plain_app(s1="", tab="Meaning")
     assert charts(meaning)
     assert all(charts_module.SENTENCE_COLOURS[1] in str(spec) or charts_module.TINTS[charts_module.SENTENCE_COLOURS[1]]
                in str(spec) for spec, _ in charts(meaning))
 
 
 def test_score_heatmaps_of_both_sentences_share_one_colour_scale():
-    at = new_app()
+    at = plain_app()
     at.segmented_control(key="matrix_view").set_value("raw scores").run()
     heat = [(spec, df) for spec, df in charts(at) if "query_pos" in df.columns]
     assert len(heat) == 2
@@ -398,14 +408,14 @@ def test_score_heatmaps_of_both_sentences_share_one_colour_scale():
 
 def test_heatmap_view_is_part_of_the_link():
     """A teacher can share 'raw scores': the Sentence Lab's heatmap view is bound to the URL."""
-    at = new_app(matrix_view="raw scores")
+    at = plain_app(matrix_view="raw scores")
     no_exception(at)
     assert at.segmented_control(key="matrix_view").value == "raw scores"
     assert any("raw scores" in str(spec.get("title")) for spec, _ in charts(at))
 
 
 def test_a_cut_word_is_not_reported_as_a_cut_sentence():
-    at = new_app(s1="I love " + "x" * 60, s2="")
+    at = plain_app(s1="I love " + "x" * 60, s2="")
     no_exception(at)
     warnings = texts(at, "warning")
     assert any("longer than 40 characters" in w for w in warnings)
@@ -413,17 +423,17 @@ def test_a_cut_word_is_not_reported_as_a_cut_sentence():
 
 
 def test_an_unknown_concept_word_is_left_out_once_and_the_rest_are_drawn():
-    at = new_app(concepts="tech, xyzzyq, fruit", tab="Meaning")
+    at = plain_app(concepts="technology, xyzzyq, fruit", tab="Meaning")
     no_exception(at)
     said = [w for w in texts(at, "warning") if "xyzzyq" in w]
     assert len(said) == 1  # once, not once per sentence
     bars = chart_titled(at, "closeness to each concept")
-    assert len(bars) == 2 and all(set(df["concept"]) == {"tech", "fruit"} for _, df in bars)
-    assert sum(t.value.startswith("Between tech and fruit") for t in at.text) == 2
+    assert len(bars) == 2 and all(set(df["concept"]) == {"technology", "fruit"} for _, df in bars)
+    assert sum(t.value.startswith("Between technology and fruit") for t in at.text) == 2
 
 
 def test_what_an_upload_gave_is_said_in_the_sidebar_on_every_page():
-    at = new_app(embeddings="upload a file")
+    at = plain_app(embeddings="upload a file")
     data = b"i 1 0 0\nlove 0 1 0\napple 0.5 0.5 0\napple 9 9 9\nphones 0.4 0.6 0.1\njuice 0.9 0.1 0\n"
     at.sidebar.file_uploader(key="upload_file").set_value(("v_[x](javascript:1).txt", data, "text/plain")).run()
     for view in ("views/sentence_lab.py", "views/step_by_step.py"):

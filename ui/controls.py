@@ -93,8 +93,8 @@ CONTROLS: tuple[Control, ...] = (
             help="On: each word leaves as itself plus its context, as in a transformer. Off: the tutorial's "
                  "first version, where the output is only the weighted average."),  # keeps each word itself
     # the pages' own controls
-    Control("tab", "Sentence Lab tab", "attention", "tabs",
-            options={"attention": "Attention", "map": "Map", "meaning": "Meaning"}),
+    Control("tab", "Sentence Lab tab", "story", "tabs",
+            options={"story": "Story", "attention": "Attention", "map": "Map", "meaning": "Meaning"}),
     Control("matrix_view", "Heatmap shows", "weights", "segmented",
             options={v: v for v in ac.lessons.HEATMAP_VIEWS},
             help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
@@ -155,7 +155,8 @@ def widget(key: str, where=None, **extra):
     keep = {"bind": "query-params"} if c.in_link else {"persist_state": "session"}  # in the link, or kept
     common = dict(key=c.key, help=c.help, **keep, **extra)
     labels = list(common.pop("options", None) or c.options.values())
-    fresh = c.key not in st.session_state
+    current = st.session_state.get(c.key)
+    fresh = current is None or (bool(c.options) and current not in labels)  # nothing usable there yet
     if c.kind == "text":
         value = where.text_input(c.label, **({"value": c.default} if fresh else {}), **common)
     elif c.kind in ("select", "radio"):

@@ -64,8 +64,13 @@ def meaning_tab(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, 
     if not targets:
         messages.info(f"The target word '{settings.target}' is in neither sentence.")
         return
-    st.subheader(f"What does '{messages.escape(settings.target)}' mean here?")
-    concepts = known_concepts(settings) if settings.embeddings == "glove" else settings.concepts
+    st.subheader(f"What does '{messages.escape(messages.shorten(settings.target, 40))}' mean here?")
+    st.caption("Before attention every sentence starts from the same static vector. Nearest words are the closest "
+               "of GloVe's 400,000 single words; concept bars are cosines with the average of a few chosen words each. "
+               "So they can disagree: a word's few nearest neighbours may all be of one sense while its concept "
+               "scores stay close. " + ("Residual stream on: after = the word's own vector + attention's output."
+                                        if settings.residual else "After = attention's output alone."))
+    concepts = known_concepts(settings) if settings.embeddings == "glove" else ()
     why_no_words = None  # why the vectors cannot be read as words, if they cannot
     for col, (name, a) in zip(st.columns(len(targets), gap="large"), targets.items()):
         i = a.target_index
@@ -77,7 +82,7 @@ def meaning_tab(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, 
                 charts.show(charts.neighbour_bars(resources.neighbours(tuple(before), (key,)),
                                                   resources.neighbours(tuple(after), (key,)),
                                                   title="nearest GloVe words (cosine)", colour=colour_of(name)))
-                concept_readout(before, after, colour_of(name), concepts)
+                concept_readout(a, colour_of(name), concepts)
             elif settings.embeddings == "concepts" and a.word_space:
                 df = pd.DataFrame({"concept": list(source.concepts) * 2,
                                    "stage": ["before"] * source.dim + ["after"] * source.dim,
@@ -112,39 +117,39 @@ def _raw_vectors(a: ac.SentenceAnalysis, i: int) -> str:
 
 
 def meaning_hints(settings: Settings, word_space: bool) -> None:
-    """What to try next: the learned projections, and concept words that fit the target."""
+    """What to try next: the learned projections, and concepts that fit the target."""
     if settings.embeddings == "glove" and settings.projections == "off":
         st.caption("With projections off a word mostly looks at words like itself, so it moves only a little. "
                    "Set Projections to 'learned' in the sidebar to see it look harder at the word that decides "
                    "its sense.")
     senses = resources.sense_pairs()
     target = ac.lookup_key(settings.target.strip())
-    if word_space and target in senses and tuple(settings.concepts[:2]) != senses[target]:
+    if word_space and target in senses and ac.sense_concepts(settings.concepts, target, senses) is None:
         a, b = senses[target]  # (target equals one of the data's own words here, so it is safe to show)
-        st.caption(f"The two senses of '{target}' in this app's data are {a} and {b}: try the concept words "
-                   f"'{a}, {b}' in the sidebar.")
+        st.caption(f"The two senses of '{target}' in this app's data are {a} and {b}: add concepts for them in the "
+                   f"sidebar, e.g. '{a}: {a}; {b}: {b}', to see its share between the two.")
 
 
-def known_concepts(settings: Settings) -> tuple[str, ...]:
-    """The concept words GloVe has; the others are named once, above both sentences."""
-    glove = resources.glove()
-    unknown = [c for c in settings.concepts if c not in glove]
+def known_concepts(settings: Settings) -> tuple[ac.Concept, ...]:
+    """The concepts with the words GloVe has; the other words are named once, above both sentences."""
+    concepts, unknown = ac.known_part(settings.concepts, resources.glove())
     if unknown:
-        messages.warning(f"Concept word(s) not in GloVe, left out: {', '.join(unknown)}.")
-    return tuple(c for c in settings.concepts if c in glove)
+        messages.warning(f"Concept word(s) not in GloVe, left out: {messages.shorten(', '.join(unknown))}.")
+    return concepts
 
 
-def concept_readout(before: np.ndarray, after: np.ndarray, colour: str, concepts: tuple[str, ...]) -> None:
-    """Concept bars, and the tutorial's 'x% tech / y% fruit' for the first two concepts."""
+def concept_readout(a: ac.SentenceAnalysis, colour: str, concepts: tuple[ac.Concept, ...]) -> None:
+    """Concept bars, and the tutorial's 'x% tech / y% fruit' between the target's two sense concepts."""
     if not concepts:
         return
-    sc = ac.concept_scores(np.vstack([before, after]), resources.glove(), concepts)  # (2, n_concepts)
-    n = len(concepts)
-    df = pd.DataFrame({"concept": list(concepts) * 2, "stage": ["before"] * n + ["after"] * n, "cosine": sc.ravel()})
+    i = a.target_index
+    read = ac.lessons.concept_readout(a.before[i], a.after[i], concepts, resources.glove(), a.tokens.keys[i],
+                                      resources.sense_pairs())
+    names, n = [c.name for c in concepts], len(concepts)
+    df = pd.DataFrame({"concept": names * 2, "stage": ["before"] * n + ["after"] * n, "cosine": read.cosines.ravel()})
     charts.show(charts.concept_bars(df, title="closeness to each concept", colour=colour))
-    share = ac.lessons.concept_share(sc)
-    if share is not None:
-        a, b = concepts[:2]
-        st.text(f"Between {a} and {b} (each cosine as a share of the two): "
-                f"before {share[0]:.0%} {a} / {1 - share[0]:.0%} {b}, "
-                f"after {share[1]:.0%} {a} / {1 - share[1]:.0%} {b}")
+    if read.shares is not None:
+        x, y = (names[k] for k in read.pair)
+        sh = read.shares
+        st.text(f"Between {x} and {y} (each cosine as a share of the two): "
+                f"before {sh[0]:.0%} {x} / {1 - sh[0]:.0%} {y}, after {sh[1]:.0%} {x} / {1 - sh[1]:.0%} {y}")

@@ -21,16 +21,16 @@ class Scene(NamedTuple):
 
 PLAIN = {"projections": "off", "residual": False}
 SCENES: dict[str, Scene] = {
-    "apple": Scene("Apple story (GloVe)", {}),
+    "apple": Scene("Apple story", {}),
     "plain": Scene("Plain attention", PLAIN, keep_others=True),
-    "toy": Scene("Tutorial 2-D example", {"embeddings": "toy", "s1": "love apple phones", "s2": "love apple juice",
+    "toy": Scene("2-D example", {"embeddings": "toy", "s1": "love apple phones", "s2": "love apple juice",
                                           "scale": False, **PLAIN}),
-    "cat": Scene("Exercise 2: cat sat mat", {"embeddings": "toy", "s1": "cat sat mat", "s2": "", "target": "cat",
+    "cat": Scene("Ex. 2: cat sat mat", {"embeddings": "toy", "s1": "cat sat mat", "s2": "", "target": "cat",
                                              "scale": False, **PLAIN}),
-    "bank": Scene("Exercise 1: river bank", {"s1": "The bank by the river has steep slopes",
+    "bank": Scene("Ex. 1: river bank", {"s1": "The bank by the river has steep slopes",
                                              "s2": "I deposited money at the bank", "target": "bank"}),
     "random": Scene("Random vectors", {"embeddings": "random", **PLAIN}),
-    "reset": Scene("Reset everything", {}),
+    "reset": Scene("Reset all", {}),
 }
 
 

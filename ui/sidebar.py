@@ -32,6 +32,9 @@ def _upload_summary(where) -> None:
 
 
 def _projection_note(sb) -> None:
+    if controls._selected("projections") == "learned" and controls._selected("embeddings") != "glove":
+        sb.info("Learned projections were trained on GloVe 50-d vectors, so with these vectors the pages use "
+                "projections off. Pick GloVe 50-d, or random projections.", icon=":material/info:")
     if controls._selected("projections") == "off":
         sb.caption("Projections off: Q = K = V = X, so d_k is the vectors' own size (d_model: 50 for GloVe, 2 for "
                    "the tutorial's). d_k and the seed above still set Why projections? and Learned projections.")

@@ -13,8 +13,9 @@ import attention_core as ac
 from ui import controls, resources
 from ui.controls import Settings, current_settings, mechanism  # noqa: F401 - what pages read
 
-__all__ = ["Settings", "current_settings", "mechanism", "embedding_source", "analyse", "learned_for",
-           "lesson_sentence", "has_words", "oov_label", "toy_source", "set_toy_vectors", "toy_is_edited"]
+__all__ = ["Settings", "current_settings", "mechanism", "effective_mechanism", "learned_unavailable",
+           "embedding_source", "analyse", "learned_for", "lesson_sentence", "has_words", "oov_label", "toy_source",
+           "set_toy_vectors", "toy_is_edited"]
 
 
 def embedding_source(settings: Settings):
@@ -44,13 +45,25 @@ def learned_for(settings: Settings, source) -> ac.Projections | None:
     return resources.trained(settings.d_k, settings.proj_seed).projections
 
 
+def learned_unavailable(settings: Settings) -> bool:
+    """Learned projections asked for with vectors they were not trained on (not a mistake: a state)."""
+    return settings.projections == "learned" and settings.embeddings != "glove"
+
+
+def effective_mechanism(settings: Settings) -> ac.Mechanism:
+    """The mechanism the pages run: the settings', except that learned projections fall back to off
+    with vectors other than GloVe (the sidebar says so)."""
+    mech = mechanism(settings)
+    return dataclasses.replace(mech, projections="off") if learned_unavailable(settings) else mech
+
+
 def analyse(text: str, settings: Settings, source=None, **changes) -> ac.SentenceAnalysis:
     """``text`` through the core's pipeline with this session's settings; ``changes`` replace
     fields of the mechanism (e.g. ``projections="off"`` for a page that compares variants).
 
     Raises AttentionLabError with a message for the user."""
     source = embedding_source(settings) if source is None else source
-    mech = dataclasses.replace(mechanism(settings), **changes)
+    mech = dataclasses.replace(effective_mechanism(settings), **changes)
     return ac.analyse(text, source, mech, target=settings.target, oov=settings.oov,
                       learned=learned_for(settings, source) if mech.projections == "learned" else None)
 

@@ -6,13 +6,14 @@ Per sentence: the words, where the target looks, and what it means before and af
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, resources, scenes
+from ui import charts, messages, resources, scenes, state
 from ui.readout import colour_of
 from ui.state import Settings
 
@@ -21,6 +22,7 @@ LONG = 16  # above this many words a row of bars shows only the largest weights
 
 def mechanism_line(settings: Settings) -> str:
     """The mechanism in plain words (fixed labels only, never user text)."""
+    settings = dataclasses.replace(settings, projections=state.effective_mechanism(settings).projections)
     proj = {"off": "no projections (Q = K = V = X)", "random": "random W_Q, W_K", "random_v": "random W_Q, W_K, W_V",
             "learned": "learned W_Q, W_K"}[settings.projections]
     return " · ".join([proj, "residual stream on (x + attention)" if settings.residual else "no residual stream",
@@ -60,8 +62,9 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                     s, t = (read.concepts[k].name for k in read.pair)
                     st.metric(messages.escape(f"'{a.words[i]}' as {s} (vs {t})"), f"{read.shares[1]:.0%} {s}",
                               f"{100 * (read.shares[1] - read.shares[0]):+.0f} points (before: {read.shares[0]:.0%})")
-                near = [w for w, _ in resources.neighbours(tuple(a.after[i]), (key,), k=5)]
-                st.text(f"nearest words after: {', '.join(near)}")
+                for stage, vector in (("before", a.before[i]), ("after", a.after[i])):
+                    near = [w for w, _ in resources.neighbours(tuple(vector), (key,), k=5)]
+                    st.text(f"nearest words {stage}: {', '.join(near)}")
     first = next(iter(targets.values()))
     if plain and settings.embeddings != "random":
         m = ac.lessons.self_match(first.trace, first.target_index)

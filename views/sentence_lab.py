@@ -7,20 +7,17 @@ attention as two different, context-aware vectors.
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, readout, state, tables
+from ui import charts, controls, messages, readout, scenes, state, story, tables
 
 settings = state.current_settings()
 
-st.title("Sentence Lab")
-st.caption(
-    "Each word's output is a weighted average of every word's value vector; the weights come from "
-    "softmax(Q Kᵀ / √d_k). Change a sentence or a setting in the sidebar and watch the target word move."
-)
+st.title("Sentence Lab: one word, two meanings")
+scenes.buttons()
 
 # 1. the embeddings and one analysis per sentence
 try:
     source = state.embedding_source(settings)
-    ac.make_projections(state.mechanism(settings), source.dim, state.learned_for(settings, source))  # once
+    ac.make_projections(state.effective_mechanism(settings), source.dim, state.learned_for(settings, source))
 except ac.AttentionLabError as exc:
     messages.error(str(exc))
     st.stop()
@@ -64,7 +61,10 @@ def attention_tab() -> None:
 
 # Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the
 # page), and the open tab is part of the shareable link.
-tab_attention, tab_map, tab_meaning = controls.tabs("tab")
+tab_story, tab_attention, tab_map, tab_meaning = controls.tabs("tab")
+with tab_story:
+    if tab_story.open:
+        story.render(results, settings, source)
 with tab_attention:
     if tab_attention.open:
         attention_tab()
