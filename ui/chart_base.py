@@ -40,6 +40,10 @@ CONFIG = alt.Config(
                             labelColor=INK, titleColor=INK),
     title=alt.TitleConfig(fontSize=TITLE_SIZE, anchor="start", color=INK, subtitleColor=INK),
     view=alt.ViewConfig(strokeWidth=0),
+    # every chart on its own white card: its near-black text stays readable when a student's Streamlit
+    # is in the dark theme (Streamlit's theme type is not known reliably on the server: st.context.theme)
+    background="#FFFFFF",
+    padding=8,
 )
 
 
@@ -58,10 +62,8 @@ def show(spec: dict, where=None, *, width: str = "content") -> None:
 
     if not isinstance(spec, dict):
         raise TypeError(f"show() takes a Vega-Lite spec dict from a ui.charts builder, not {type(spec).__name__}")
-    present = bool(st.session_state.get("present"))
-    dark = getattr(st.context.theme, "type", None) == "dark"
-    if present or dark:
-        spec = styled(spec, present=present, dark=dark)
+    if st.session_state.get("present"):
+        spec = styled(spec)
     if width == "stretch":
         spec = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
     (where or st).vega_lite_chart(spec, width=width)
@@ -114,42 +116,25 @@ def by_position(field: str, title: str | None, **axis) -> dict:
 
 
 PRESENT_SCALE = 1.5  # presenter view: 15 px chart text becomes 22.5 px, readable from the back of a room
-LIGHT_INK = "#E6E6E6"  # chart text on Streamlit's dark background (13:1 on #0E1117)
 _FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"}
 
 
-def styled(spec: dict, *, present: bool = False, dark: bool = False) -> dict:
-    """A copy of ``spec`` for a projector (``present``: text x1.5, plot x1.4) or the dark theme (``dark``:
-    chart text that sits on the page's background turns light; text on coloured cells keeps its colour).
+def styled(spec: dict) -> dict:
+    """A copy of ``spec`` for a projector: chart text x1.5 (>= 22 px), the plot area x1.4.
 
     The rows (``data``) are shared, not copied; the cached templates are never changed.
     """
-    def walk(node, in_mark: bool = False):
+    def walk(node):
         if isinstance(node, list):
-            return [walk(v, in_mark) for v in node]
+            return [walk(v) for v in node]
         if not isinstance(node, dict):
             return node
-        out = {}
-        for key, value in node.items():
-            if key == "data":
-                out[key] = value
-            elif present and key in _FONT_KEYS and isinstance(value, (int, float)):
-                out[key] = round(value * PRESENT_SCALE, 1)
-            elif dark and value == INK and key in ("labelColor", "titleColor", "subtitleColor", "color"):
-                out[key] = LIGHT_INK
-            elif dark and in_mark and key == "color" and value == "black":
-                out[key] = LIGHT_INK  # value labels beside bars, on the background
-            else:
-                out[key] = walk(value, key == "mark")
-        return out
+        return {key: value if key == "data" else
+                round(value * PRESENT_SCALE, 1) if key in _FONT_KEYS and isinstance(value, (int, float)) else
+                walk(value) for key, value in node.items()}
 
     out = walk(spec)
-    if present:
-        for key in ("width", "height"):
-            if isinstance(out.get(key), (int, float)):
-                out[key] = round(out[key] * 1.4)
-    if dark:
-        config = dict(out.get("config", {}))
-        config["text"] = {**config.get("text", {}), "color": LIGHT_INK}  # marks with no colour of their own
-        out["config"] = config
+    for key in ("width", "height"):
+        if isinstance(out.get(key), (int, float)):
+            out[key] = round(out[key] * 1.4)
     return out

@@ -52,7 +52,7 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
         "dark": (np.abs(values) > 0.6 * bound) if diverging else (values < 0.55),
     })
     n = max(n_r, n_c)
-    cell = int(np.clip(260 / max(n, 1), 5, 62))  # grid + labels fit half a laptop screen beside the sidebar
+    cell = int(np.clip(330 / max(n, 1), 5, 80))  # >= half a 1920 px column; grid + labels fit a 1366 px one
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
     if diverging:  # the scale's bound, as JSON (a numpy number becomes a float, as Altair writes it)
