@@ -42,6 +42,7 @@ from .errors import (
     ShapeError,
     UnknownWordError,
     VectorFileError,
+    WaitingForInputError,
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d

@@ -50,3 +50,7 @@ class SettingsError(AttentionLabError):
 
 class OutOfRangeError(AttentionLabError):
     """A setting (a seed, a number of steps) that is not a whole number in its allowed range; names the range."""
+
+
+class WaitingForInputError(AttentionLabError):
+    """Not a mistake: the app waits for something the user has not given yet (a file to upload)."""

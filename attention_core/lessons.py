@@ -348,3 +348,10 @@ def diagonal_growth(X) -> tuple[float, float]:
     n = len(S)
     off = S[~np.eye(n, dtype=bool)]
     return float(np.mean(np.diag(S))), float(np.mean(np.abs(off))) if off.size else 0.0
+
+
+def identical_pairs(X) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of positions whose vectors are exactly equal (e.g. the tutorial's apple and phones,
+    both (2, 2)): for such a pair no projection can make score(i, j) differ from score(j, i)."""
+    X = np.asarray(X, dtype=float)
+    return [(i, j) for i in range(len(X)) for j in range(i + 1, len(X)) if np.array_equal(X[i], X[j])]

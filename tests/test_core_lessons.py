@@ -201,3 +201,78 @@ def test_random_vs_learned_starts_where_training_starts(glove):
     assert np.array_equal(both.random.projections.W_K, start.W_K)
     assert both.learned.projections is learned
     assert not np.allclose(both.random.attention_weights, both.learned.attention_weights)
+
+
+@pytest.fixture(scope="module")
+def learned(glove):
+    return ac.train_projections(glove, d_k=16, seed=0).projections
+
+
+@pytest.mark.parametrize("target", ["apple", "bank"])
+def test_learned_plus_residual_moves_every_heldout_target_toward_its_sense(glove, learned, target):
+    """The story, measured: on the shipped held-out sentences (cue words never seen in training), the
+    target's share between its two sense concepts and its cosine with the sense words both move toward
+    the labelled sense, in every sentence."""
+    examples, senses = ac.load_word_senses(), ac.sense_pairs(ac.load_word_senses())
+    concepts = ac.parse_concepts(ac.DEFAULT_CONCEPT_TEXT).concepts
+    a_word, b_word = senses[target]
+    ua, ub = glove.vector(a_word), glove.vector(b_word)
+
+    def lean(v):  # cosine with sense A minus cosine with sense B
+        return (v @ ua) / np.linalg.norm(v) / np.linalg.norm(ua) - (v @ ub) / np.linalg.norm(v) / np.linalg.norm(ub)
+
+    held = [e for e in examples if e.split == "heldout" and e.target == target]
+    assert len(held) >= 10
+    for e in held:
+        a = ac.analyse(" ".join(e.words), glove, ac.Mechanism(projections="learned", residual=True), target=target,
+                       learned=learned)
+        i = a.target_index
+        read = lessons.concept_readout(a.before[i], a.after[i], concepts, glove, target, senses)
+        sign = 1 if e.sense == a_word else -1
+        assert np.isfinite(read.shares).all()
+        assert sign * (read.shares[1] - read.shares[0]) > 0, e.words
+        assert sign * (lean(a.after[i]) - lean(a.before[i])) > 0, e.words
+
+
+def test_the_tutorials_two_sentences_read_as_the_tutorial_says(glove, learned):
+    mech = ac.Mechanism(projections="learned", residual=True)
+    concepts = ac.parse_concepts(ac.DEFAULT_CONCEPT_TEXT).concepts
+    senses = ac.sense_pairs(ac.load_word_senses())
+    out = {}
+    for text in ("I love Apple phones", "I love apple juice"):
+        a = ac.analyse(text, glove, mech, target="apple", learned=learned)
+        i = a.target_index
+        out[text] = lessons.concept_readout(a.before[i], a.after[i], concepts, glove, "apple", senses).shares
+        near = [w for w, _ in ac.nearest_words(a.after[i][None], glove, k=5, exclude=[["apple"]])[0]]
+        assert ("phones" if "phones" in text else "juice") in near
+    phones, juice = out["I love Apple phones"], out["I love apple juice"]
+    assert phones[0] == pytest.approx(juice[0])  # the same static vector before
+    assert phones[1] > phones[0] + 0.05 and juice[1] < juice[0] - 0.05  # a margin a class can see
+
+
+def test_concept_readout_gives_no_share_for_a_word_without_senses(glove):
+    concepts = ac.parse_concepts(ac.DEFAULT_CONCEPT_TEXT).concepts
+    v = glove.vector("love")
+    read = lessons.concept_readout(v, v, concepts, glove, "love", ac.sense_pairs(ac.load_word_senses()))
+    assert read.pair is None and read.shares is None and read.cosines.shape == (2, 4)
+
+
+def test_residual_stream_adds_each_word_back(glove):
+    a = ac.analyse("I love apple juice", glove, ac.Mechanism(residual=True))
+    assert np.allclose(a.after, a.trace.X + a.trace.contextual_embeddings, rtol=1e-15)
+    assert a.word_space and np.array_equal(a.before, a.trace.X)
+    with pytest.raises(ac.SettingsError, match="residual"):
+        ac.analyse("I love apple juice", glove, ac.Mechanism(residual=True, projections="random_v", d_k=8))
+
+
+def test_surprise_explainers():
+    X = np.array([[2.0, 2.0], [-4.0, 3.0], [2.0, 2.0]])
+    assert lessons.identical_pairs(X) == [(0, 2)]
+    W = np.array([[0.5, 0.5], [0.5, 0.5]])
+    assert lessons.row_spread(W) == 0.0 and lessons.row_spread(np.eye(3)) == 1.0
+    rng = np.random.default_rng(0)
+    self_dot, other = lessons.diagonal_growth(rng.standard_normal((8, 400)))
+    assert 300 < self_dot < 500 and other < 40  # x.x ~ d, |x.y| ~ sqrt(d)
+    tr = ac.self_attention(ac.toy_embeddings().lookup(["love", "apple", "phones"]).vectors, scale=False)
+    m = lessons.self_match(tr, 1)
+    assert (m.self_score, m.best_other, m.other_score) == (8.0, 2, 8.0)

@@ -119,7 +119,9 @@ def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -
 def problem(where: str, exc: Exception) -> None:
     """A sentence the core refused: an empty one is a warning (nothing is wrong, there is nothing to
     show yet), anything else an error. Same colour for the same problem on every page."""
-    if isinstance(exc, ac.SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
+    if isinstance(exc, ac.WaitingForInputError):  # not a mistake: the page waits for a file
+        info(str(exc))
+    elif isinstance(exc, ac.SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
         error(str(exc))
     else:
         (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {exc}")

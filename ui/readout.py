@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, resources
+from ui import charts, messages, resources, state
 from ui.state import Settings
 
 
@@ -153,3 +153,21 @@ def concept_readout(a: ac.SentenceAnalysis, colour: str, concepts: tuple[ac.Conc
         sh = read.shares
         st.text(f"Between {x} and {y} (each cosine as a share of the two): "
                 f"before {sh[0]:.0%} {x} / {1 - sh[0]:.0%} {y}, after {sh[1]:.0%} {x} / {1 - sh[1]:.0%} {y}")
+
+
+def attention_notes(results: Mapping[str, ac.SentenceAnalysis], settings: Settings) -> None:
+    """Surprising pictures explained where they appear, with this sentence's numbers."""
+    first = next(iter(results.values()))
+    if settings.embeddings == "random" and settings.projections == "off" and len(first.words) > 1:
+        self_dot, other_dot = ac.lessons.diagonal_growth(first.trace.X)
+        messages.info(f"Why the diagonal: with random vectors a word's dot product with itself averages "
+                      f"{self_dot:.1f} here (it grows with the dimension, {first.trace.X.shape[1]}), with another "
+                      f"word only {other_dot:.1f} (it averages 0). So softmax puts almost all of every row on the "
+                      "word itself: random vectors carry no meaning to match.")
+    if settings.projections == "learned" and state.effective_mechanism(settings).projections == "learned":
+        spread = ac.lessons.row_spread(first.trace.attention_weights)
+        if spread < 0.3:
+            messages.info(f"The rows look alike (two words' rows differ by {spread:.2f} on average, on a scale where "
+                          "0 = identical and 1 = nothing shared): the learned W_Q, W_K were trained only on the "
+                          "ambiguous word's row, so every word looks at the word that decides a sense. With the "
+                          "residual stream on, each word still keeps its own vector.")

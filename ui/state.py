@@ -31,7 +31,7 @@ def embedding_source(settings: Settings):
         return toy_source()
     upload = st.session_state.get("upload_file")
     if upload is None:
-        raise ac.VectorFileError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors). "
+        raise ac.WaitingForInputError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors). "
                                  "An uploaded file stays in the browser that uploaded it: a shared link cannot "
                                  "carry it.")
     return resources.uploaded_source(upload.getvalue(), upload.name)

@@ -34,7 +34,8 @@ def target_bars(a: ac.SentenceAnalysis, colour: str, where=None) -> None:
     i, words = a.target_index, a.words
     row = a.trace.attention_weights[i]
     keep = np.sort(np.argsort(row)[::-1][:10]) if len(words) > LONG else np.arange(len(words))
-    title = f"where '{words[i]}' looks" + (f" (its 10 largest of {len(words)} weights)" if len(words) > LONG else "")
+    title = f"where '{words[i]}' looks " + (f"(its 10 largest of {len(words)} weights)" if len(words) > LONG
+                                             else "(its row of weights)")
     labels = [charts.token_labels(words)[j].split(" ", 1)[0] + " " + words[j] for j in keep]
     charts.show(charts.attention_bars(row[keep], [lab.split(" ", 1)[1] for lab in labels], title=title,
                                       colour=colour), where)

@@ -19,7 +19,7 @@ try:
     source = state.embedding_source(settings)
     ac.make_projections(state.effective_mechanism(settings), source.dim, state.learned_for(settings, source))
 except ac.AttentionLabError as exc:
-    messages.error(str(exc))
+    (messages.info if isinstance(exc, ac.WaitingForInputError) else messages.error)(str(exc))
     st.stop()
 
 results: dict[str, ac.SentenceAnalysis] = {}
@@ -44,19 +44,23 @@ def attention_tab() -> None:
     shown = {name: ac.lessons.heatmap_matrix(a.trace, view) for name, a in results.items()}
     bound = ac.lessons.shared_bound(list(shown.values()))  # the same colour is the same number on both sides
     for col, (name, a) in zip(st.columns(len(results), gap="large"), results.items()):
-        words = a.words
+        words, n = a.words, len(a.words)
         with col:
             st.subheader(name)
             charts.show(charts.token_strip(words, a.known, a.target_index, colour=readout.colour_of(name)))
             messages.sentence_notices(a.tokens, a.known, source.name, state.oov_label(settings))
-            charts.show(charts.heatmap(shown[name], words, title=f"{view} [{len(words)} x {len(words)}]",
-                                       value_name=view, diverging=view != "weights", bound=bound))
-            if a.target_index is None:
+            heat = charts.heatmap(shown[name], words, title=f"{view} [{n} x {n}]", value_name=view,
+                                  diverging=view != "weights", bound=bound)
+            if a.target_index is not None:
+                story.target_bars(a, readout.colour_of(name))
+            elif settings.target.strip():
                 messages.info(f"The target word '{settings.target}' is not in this sentence.")
+            if n > story.LONG:  # a 64 x 64 grid has no readable labels: on demand, with its tooltip
+                with st.expander(f"the full heatmap ({n} x {n}: hover a cell to read it)"):
+                    charts.show(heat)
             else:
-                charts.show(charts.attention_bars(a.trace.attention_weights[a.target_index], words,
-                                                  title=f"where '{words[a.target_index]}' looks (its row of weights)",
-                                                  colour=readout.colour_of(name)))
+                charts.show(heat)
+    readout.attention_notes(results, settings)
 
 
 # Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the

@@ -55,6 +55,13 @@ symmetry_section(variants["random"].scores, f"scores = (X W_Q)(X W_K)ᵀ, random
                  "Now a word can look at another without being looked at as much in return: the query asks "
                  "\"what am I looking for?\", the key answers \"what do I offer?\".")
 
+same = [(i, j) for i, j in ac.lessons.identical_pairs(res.trace.X) if res.tokens.keys[i] != res.tokens.keys[j]]
+if same:
+    i, j = same[0]
+    messages.info(f"'{words[i]}' and '{words[j]}' have exactly the same vector here, so their scores are equal "
+                  "both ways even with W_Q ≠ W_K: projections make similarity one-way between different vectors, "
+                  "never between two copies of one vector.")
+
 st.header("3. Off, random, learned: where the target looks")
 if learned is None:
     messages.info("Learned projections need GloVe 50-d vectors (they were trained on them).")
