@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import attention_core as ac
-from tests.apptest_support import VIEWS, chart_titled, charts, no_exception, plain_app, raw_texts, texts
+from tests.apptest_support import VIEWS, chart_titled, charts, new_app, no_exception, plain_app, raw_texts, texts
 from ui import charts as charts_module
 from ui import tables
 
@@ -441,3 +441,44 @@ def test_what_an_upload_gave_is_said_in_the_sidebar_on_every_page():
         no_exception(at)
         said = texts(at.sidebar, "info")
         assert any("5 words x 3 numbers" in s and "1 duplicate word(s)" in s for s in said), said
+
+
+def test_default_story_shows_apple_moving_toward_each_sense():
+    """The first screen: apple leaves attention more tech in sentence 1 and more fruit in sentence 2."""
+    at = new_app()
+    no_exception(at)
+    assert at.tabs[0].label == "Story"
+    (m1, m2) = at.metric
+    assert m1.value.endswith("tech") and m2.value.endswith("tech")
+    assert int(m1.value.split("%")[0]) >= 60 and int(m2.value.split("%")[0]) <= 45
+    assert "+" in m1.delta and m2.delta.startswith("-")
+    near = [t.value for t in at.text if t.value.startswith("nearest words after")]
+    assert "phones" in near[0] and "juice" in near[1]
+    at.button[0].click().run()  # the tutorial's plain version, one click away
+    no_exception(at)
+    assert at.sidebar.radio(key="projections").value == "off" and at.sidebar.toggle(key="residual").value is False
+    assert any("mostly looks at itself" in i.value for i in at.info)
+
+
+def test_with_the_residual_stream_no_two_words_share_a_point_on_the_map():
+    at = new_app(tab="Map")
+    no_exception(at)
+    (spec, df), = chart_titled(at, "PCA map")
+    words = df[~df["frame"]]
+    after = words[["x1", "y1"]].round(6).drop_duplicates()
+    distinct_words = words.drop_duplicates(subset=["sentence", "word"])
+    assert len(after) == len(words) == len(distinct_words) == 8
+
+
+def test_scene_links_set_the_sidebar_and_leave_the_link():
+    at = new_app(scene="cat")
+    no_exception(at)
+    assert at.sidebar.text_input(key="s1").value == "cat sat mat" and at.sidebar.text_input(key="target").value == "cat"
+    assert at.sidebar.selectbox(key="embeddings").value == "tutorial 2-D"
+    assert "scene" not in at.query_params
+    weights = [df for _, df in chart_titled(at, "where 'cat' looks")][0]["weight"].to_numpy()
+    X = ac.toy_embeddings().lookup(["cat", "sat", "mat"]).vectors  # exercise 2, unscaled as in the tutorial
+    assert np.allclose(weights, ac.softmax(X[0] @ X.T), atol=1e-12)
+    unknown = new_app(scene="nope")
+    no_exception(unknown)
+    assert unknown.sidebar.text_input(key="s1").value == "I love Apple phones"

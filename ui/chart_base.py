@@ -35,7 +35,8 @@ MAP_SIZE = 480  # px, square: with its title and legend it fits a 1366 x 768 lap
 INK = "#262730"  # near-black text: Streamlit's default chart grey (#808495) is 3.7:1 on white, too faint to project
 CONFIG = alt.Config(
     axis=alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=220,
-                        labelColor=INK, titleColor=INK),
+                        labelColor=INK, titleColor=INK, gridColor="#DDDDDD", domainColor="#888888",
+                        tickColor="#888888"),  # fixed: Streamlit's dark theme would draw black grid lines
     legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelLimit=500,
                             labelColor=INK, titleColor=INK),
     title=alt.TitleConfig(fontSize=TITLE_SIZE, anchor="start", color=INK, subtitleColor=INK),
@@ -43,7 +44,7 @@ CONFIG = alt.Config(
     # every chart on its own white card: its near-black text stays readable when a student's Streamlit
     # is in the dark theme (Streamlit's theme type is not known reliably on the server: st.context.theme)
     background="#FFFFFF",
-    padding=8,
+    padding={"left": 8, "top": 8, "bottom": 8, "right": 36},  # room for a bar's value label past 1.0
 )
 
 

@@ -1,0 +1,148 @@
+"""Browser tests of the classroom view: the story on the first screen, scenes, presenter view, dark theme.
+
+Screenshots for the README: artifacts/screenshots/story_1920x1080.png and story_1366x768.png.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests import browser_support as bs
+
+pytestmark = pytest.mark.browser
+
+
+def _all_charts_drawn(lab) -> None:
+    charts = lab.page.locator("[data-testid='stVegaLiteChart']")
+    bs.wait_until(lab.page, lambda: charts.count() > 0 and bs.visible_charts(lab.page) == charts.count(),
+                  timeout=30_000, message="every chart drawn")
+
+
+def _open(browser, server, viewport, path="/", sidebar_open=True):
+    """A fresh page at ``path``, every chart drawn. With the sidebar closed (presenter view, a phone)
+    the usual wait for the sidebar's first input cannot apply: wait for the run and the charts."""
+    lab = bs.LabPage.open(browser, server, viewport=viewport)
+    if sidebar_open:
+        lab.goto(path)
+    else:
+        lab.page.goto(server.url + path, wait_until="domcontentloaded", timeout=60_000)
+        bs.wait_idle(lab.page, timeout=60_000)
+    _all_charts_drawn(lab)
+    return lab
+
+
+@pytest.mark.parametrize("viewport", [(1920, 1080), (1366, 768)], ids=["1920x1080", "1366x768"])
+def test_the_story_is_on_the_first_screen(lab_browser, lab_server, viewport):
+    """Without scrolling: both sentences' words and where apple looks (its row of weights)."""
+    lab = _open(lab_browser, lab_server, viewport)
+    try:
+        charts = lab.page.locator("[data-testid='stVegaLiteChart']")
+        assert charts.count() >= 4  # per sentence: the words, where the target looks
+        width, height = viewport
+        for i in range(4):
+            box = charts.nth(i).bounding_box()
+            assert box and box["y"] + box["height"] <= height, f"chart {i} ends at {box} below the fold ({height})"
+        texts = lab.page.locator("[data-testid='stMetricValue']").all_inner_texts()
+        assert texts and all("tech" in t for t in texts)
+        if width == 1920:  # at 1920 x 1080 the share (what apple means) is on the first screen too
+            box = lab.page.locator("[data-testid='stMetricValue']").first.bounding_box()
+            assert box["y"] + box["height"] <= height
+        bs.screenshot(lab.page, f"story_{width}x{height}", width=width, min_height=height, max_height=height)
+        lab.assert_clean()
+    finally:
+        lab.close()
+
+
+SCENES = {
+    "apple": ("I love Apple phones", "tech"),
+    "toy": ("love apple phones", None),
+    "cat": ("cat sat mat", None),
+    "bank": ("The bank by the river has steep slopes", None),
+    "random": ("I love Apple phones", None),
+    "plain": ("I love Apple phones", None),
+    "reset": ("I love Apple phones", "tech"),
+}
+
+
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_each_scene_opens_from_its_link(lab, scene):
+    sentence, metric = SCENES[scene]
+    lab.goto(f"/?scene={scene}")
+    _all_charts_drawn(lab)
+    assert lab.text_input(bs.FIRST_SIDEBAR_LABEL).input_value() == sentence
+    assert "scene" not in parse_qs(urlsplit(lab.page.url).query), "the scene is applied once, then leaves the link"
+    if metric:
+        assert any(metric in t for t in lab.page.locator("[data-testid='stMetricValue']").all_inner_texts())
+    if scene == "plain":
+        assert lab.page.locator("[data-testid='stAlertContainer']").filter(has_text="mostly looks at itself").count()
+    if scene == "random":
+        bs.wait_rerun(lab.page, lambda: lab.page.get_by_role("tab", name="Attention").click(), expect_rerun=True)
+        assert lab.page.locator("[data-testid='stAlertContainer']").filter(has_text="Why the diagonal").count()
+    lab.assert_clean()
+
+
+def test_a_scene_button_changes_the_settings_and_the_link(lab):
+    lab.goto("/")
+    _all_charts_drawn(lab)
+    button = lab.page.get_by_role("button", name="Ex. 1: river bank")
+    bs.wait_rerun(lab.page, button.click)
+    bs.wait_until(lab.page, lambda: lab.text_input(bs.FIRST_SIDEBAR_LABEL).input_value().startswith("The bank"),
+                  message="the scene's sentence in the sidebar")
+    q = parse_qs(urlsplit(lab.page.url).query)
+    assert q.get("target") == ["bank"] and q.get("s1") == ["The bank by the river has steep slopes"]
+    lab.assert_clean()
+
+
+def test_presenter_view_closes_the_sidebar_and_grows_the_chart_text(lab_browser, lab_server):
+    lab = _open(lab_browser, lab_server, (1920, 1080), "/?present=true", sidebar_open=False)
+    try:
+        bs.wait_until(lab.page, lambda: lab.sidebar.get_attribute("aria-expanded") == "false",
+                      message="the sidebar collapsed")
+        sizes = lab.page.evaluate("""() => [...document.querySelectorAll(
+            "[data-testid='stVegaLiteChart'] svg text")].map(t => parseFloat(getComputedStyle(t).fontSize)
+            || parseFloat(t.getAttribute('font-size')))""")
+        assert sizes and min(sizes) >= 22, f"chart text in presenter view: {sorted(set(sizes))}"
+        bs.screenshot(lab.page, "presenter_1920x1080", width=1920, min_height=1080, max_height=1080)
+        lab.assert_clean()
+    finally:
+        lab.close()
+
+
+def test_dark_system_theme_keeps_every_chart_readable(lab_browser, lab_server):
+    """A student whose system is dark gets Streamlit's dark theme; every chart sits on its own white card."""
+    context = lab_browser.new_context(viewport={"width": 1366, "height": 768}, color_scheme="dark",
+                                      service_workers="block")
+    page = context.new_page()
+    try:
+        page.goto(lab_server.url + "/?tab=Attention", wait_until="domcontentloaded")
+        bs.wait_idle(page, timeout=60_000)
+        charts = page.locator("[data-testid='stVegaLiteChart']")
+        bs.wait_until(page, lambda: charts.count() > 0 and bs.visible_charts(page) == charts.count(),
+                      timeout=30_000, message="every chart drawn")
+        app_bg = page.evaluate("getComputedStyle(document.querySelector(\"[data-testid='stApp']\")).backgroundColor")
+        assert app_bg != "rgb(255, 255, 255)", f"the app is not in the dark theme: {app_bg}"
+        backgrounds = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+            .map(c => { const el = c.querySelector('canvas, svg');
+                        if (el.tagName === 'svg') { const r = el.querySelector('rect.background, .background path');
+                            return r ? (r.getAttribute('fill') || getComputedStyle(r).fill) : 'none'; }
+                        const ctx = el.getContext('2d'); const px = ctx.getImageData(1, 1, 1, 1).data;
+                        return `rgb(${px[0]}, ${px[1]}, ${px[2]})`; })""")
+        assert backgrounds and all(b in ("#FFFFFF", "#ffffff", "rgb(255, 255, 255)", "white") for b in backgrounds), \
+            backgrounds
+        bs.screenshot(page, "dark_theme_1366x768", width=1366, min_height=768, max_height=768)
+        assert not bs.exception_texts(page)
+    finally:
+        context.close()
+
+
+def test_a_phone_sees_the_result_not_the_sidebar(lab_browser, lab_server):
+    lab = _open(lab_browser, lab_server, (390, 844), sidebar_open=False)
+    try:
+        assert lab.sidebar.get_attribute("aria-expanded") == "false"
+        first = lab.page.locator("[data-testid='stVegaLiteChart']").first.bounding_box()
+        assert first and first["y"] < 844
+        lab.assert_clean()
+    finally:
+        lab.close()
