@@ -45,15 +45,20 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
     st.caption("Mechanism: " + mechanism_line(settings))
     plain = settings.projections == "off" and not settings.residual
     targets = {name: a for name, a in results.items() if a.target_index is not None}
-    if not targets:
+    if not targets and settings.target.strip():
         messages.info(f"The target word '{messages.shorten(settings.target)}' is in neither sentence: type it into "
                       "a sentence, or pick another target in the sidebar.")
-        return
+    elif not targets:
+        messages.info("No target word: type the word to follow into the sidebar's 'Target word'.")
     senses = resources.sense_pairs()
-    for col, (name, a) in zip(st.columns(len(targets), gap="large"), targets.items()):
+    for col, (name, a) in zip(st.columns(len(results), gap="large"), results.items()):
         i, colour = a.target_index, colour_of(name)
         with col:
             charts.show(charts.token_strip(a.words, a.known, i, colour=colour))
+            if i is None:
+                if targets:
+                    messages.info(f"The target word '{messages.shorten(settings.target)}' is not in this sentence.")
+                continue
             target_bars(a, colour)
             if settings.embeddings == "glove" and a.word_space:
                 key = a.tokens.keys[i]
@@ -66,6 +71,8 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                 for stage, vector in (("before", a.before[i]), ("after", a.after[i])):
                     near = [w for w, _ in resources.neighbours(tuple(vector), (key,), k=5)]
                     st.text(f"nearest words {stage}: {', '.join(near)}")
+    if not targets:
+        return
     first = next(iter(targets.values()))
     if plain and settings.embeddings != "random":
         m = ac.lessons.self_match(first.trace, first.target_index)
