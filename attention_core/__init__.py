@@ -69,6 +69,6 @@ __all__ = [
     "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
     "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
-    OutOfRangeError,
-    SettingsError,
+    "OutOfRangeError",
+    "SettingsError",
 ]

@@ -86,7 +86,7 @@ def test_each_scene_opens_from_its_link(lab, scene):
 def test_a_scene_button_changes_the_settings_and_the_link(lab):
     lab.goto("/")
     _all_charts_drawn(lab)
-    button = lab.page.get_by_role("button", name="Ex. 1: river bank")
+    button = lab.page.get_by_role("radio", name="Ex. 1: river bank")  # st.pills: one radio per option
     bs.wait_rerun(lab.page, button.click)
     bs.wait_until(lab.page, lambda: lab.text_input(bs.FIRST_SIDEBAR_LABEL).input_value().startswith("The bank"),
                   message="the scene's sentence in the sidebar")
@@ -98,7 +98,7 @@ def test_a_scene_button_changes_the_settings_and_the_link(lab):
 def test_presenter_view_closes_the_sidebar_and_grows_the_chart_text(lab_browser, lab_server):
     lab = _open(lab_browser, lab_server, (1920, 1080), "/?present=true", sidebar_open=False)
     try:
-        bs.wait_until(lab.page, lambda: lab.sidebar.get_attribute("aria-expanded") == "false",
+        bs.wait_until(lab.page, lambda: lab.sidebar.get_attribute("data-collapsed") == "true",
                       message="the sidebar collapsed")
         sizes = lab.page.evaluate("""() => [...document.querySelectorAll(
             "[data-testid='stVegaLiteChart'] svg text")].map(t => parseFloat(getComputedStyle(t).fontSize)
@@ -125,8 +125,7 @@ def test_dark_system_theme_keeps_every_chart_readable(lab_browser, lab_server):
         assert app_bg != "rgb(255, 255, 255)", f"the app is not in the dark theme: {app_bg}"
         backgrounds = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
             .map(c => { const el = c.querySelector('canvas, svg');
-                        if (el.tagName === 'svg') { const r = el.querySelector('rect.background, .background path');
-                            return r ? (r.getAttribute('fill') || getComputedStyle(r).fill) : 'none'; }
+                        if (el.tagName === 'svg') return getComputedStyle(el).backgroundColor;
                         const ctx = el.getContext('2d'); const px = ctx.getImageData(1, 1, 1, 1).data;
                         return `rgb(${px[0]}, ${px[1]}, ${px[2]})`; })""")
         assert backgrounds and all(b in ("#FFFFFF", "#ffffff", "rgb(255, 255, 255)", "white") for b in backgrounds), \
@@ -140,7 +139,7 @@ def test_dark_system_theme_keeps_every_chart_readable(lab_browser, lab_server):
 def test_a_phone_sees_the_result_not_the_sidebar(lab_browser, lab_server):
     lab = _open(lab_browser, lab_server, (390, 844), sidebar_open=False)
     try:
-        assert lab.sidebar.get_attribute("aria-expanded") == "false"
+        assert lab.sidebar.get_attribute("data-collapsed") == "true"
         first = lab.page.locator("[data-testid='stVegaLiteChart']").first.bounding_box()
         assert first and first["y"] < 844
         lab.assert_clean()

@@ -55,6 +55,7 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
         i, colour = a.target_index, colour_of(name)
         with col:
             charts.show(charts.token_strip(a.words, a.known, i, colour=colour))
+            messages.sentence_notices(a.tokens, a.known, source.name, state.oov_label(settings))
             if i is None:
                 if targets:
                     messages.info(f"The target word '{messages.shorten(settings.target)}' is not in this sentence.")
