@@ -48,6 +48,18 @@ from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
 from .numbers import check_seed, check_whole, format_number
 from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
+from .positions import (
+    MAX_POSITIONS,
+    MAX_STRENGTH,
+    add_positions,
+    encoding_scale,
+    match_reordering,
+    offset_rotation,
+    order_experiment,
+    position_similarity,
+    sinusoidal_encoding,
+    word_order_differences,
+)
 from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
 from .training import (
     SenseExample,
@@ -71,4 +83,6 @@ __all__ = [
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
     OutOfRangeError,
     SettingsError,
+    "MAX_POSITIONS", "MAX_STRENGTH", "add_positions", "encoding_scale", "match_reordering", "offset_rotation",
+    "order_experiment", "position_similarity", "sinusoidal_encoding", "word_order_differences",
 ]
