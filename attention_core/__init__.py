@@ -6,6 +6,18 @@ import time (GloVe is loaded on the first ``load_glove()`` call).
 
 from . import concepts, lessons
 from .attention import Attended, AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
+from .block import (
+    FFN_MULTIPLIER,
+    LAYER_NORM_EPS,
+    MAX_BLOCK_D_MODEL,
+    STAGES,
+    BlockTrace,
+    FeedForward,
+    block_parameter_counts,
+    layer_norm,
+    stage_similarity,
+    transformer_block,
+)
 from .concepts import (
     DEFAULT_CONCEPT_TEXT,
     Concept,
@@ -85,4 +97,6 @@ __all__ = [
     SettingsError,
     "MAX_POSITIONS", "MAX_STRENGTH", "add_positions", "encoding_scale", "match_reordering", "offset_rotation",
     "order_experiment", "position_similarity", "sinusoidal_encoding", "word_order_differences",
+    "FFN_MULTIPLIER", "LAYER_NORM_EPS", "MAX_BLOCK_D_MODEL", "STAGES", "BlockTrace", "FeedForward",
+    "block_parameter_counts", "layer_norm", "stage_similarity", "transformer_block",
 ]
