@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -220,7 +221,7 @@ def encoding_scale(X, base: float = DEFAULT_BASE) -> dict[str, float]:
         ``embedding_norm`` : mean length of the rows of X (an all-zero unknown word counts as 0)
         ``embedding_norm_median`` : median length of the rows of X
         ``equal_strength`` : embedding_norm / encoding_norm, the strength at which the encoding is as long
-            as a typical word (GloVe 50d: about 1; the tutorial's 2-D vectors: about 4)
+            as a typical word (GloVe 50d: about 1; the tutorial's 2-D vectors: about 3 to 4)
 
     A strength well below ``equal_strength`` nudges the words; well above it, the position outweighs
     the meaning and words mostly attend by where they are.
@@ -256,8 +257,11 @@ def match_reordering(keys_a: Sequence[str], keys_b: Sequence[str]) -> np.ndarray
     """
     keys_a, keys_b = list(keys_a), list(keys_b)
     if sorted(keys_a) != sorted(keys_b):
-        raise SettingsError("the two sentences must have the same words in another order to compare word order; "
-                            f"got {len(keys_a)} and {len(keys_b)} words that differ.")
+        only_a = sorted((Counter(keys_a) - Counter(keys_b)).elements())
+        only_b = sorted((Counter(keys_b) - Counter(keys_a)).elements())
+        raise SettingsError("to compare word order, the second sentence must use the same words as the first in "
+                            f"another order; only in the first: {', '.join(only_a[:5]) or 'none'}; only in the "
+                            f"second: {', '.join(only_b[:5]) or 'none'}.")
     unused: dict[str, list[int]] = {}
     for index, key in enumerate(keys_a):
         unused.setdefault(key, []).append(index)

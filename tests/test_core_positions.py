@@ -272,8 +272,10 @@ def test_match_reordering_pairs_each_word_with_itself(dog_man):
     assert perm.tolist() == [0, 4, 2, 3, 1]
     assert [keys_a[p] for p in perm] == list(keys_b)
     assert np.array_equal(X_b, X_a[perm])
-    with pytest.raises(SettingsError):
+    with pytest.raises(SettingsError, match="only in the first: dog; only in the second: cat"):
         match_reordering(["the", "dog"], ["the", "cat"])
+    with pytest.raises(SettingsError, match="only in the first: the; only in the second: none"):
+        match_reordering(["the", "dog", "the"], ["dog", "the"])
 
 
 def test_without_positions_man_leaves_attention_the_same_whoever_bit_whom(dog_man):
