@@ -6,6 +6,18 @@ import time (GloVe is loaded on the first ``load_glove()`` call).
 
 from . import concepts, lessons
 from .attention import Attended, AttentionTrace, Projections, attention, resolve_scale, self_attention, softmax
+from .block import (
+    FFN_MULTIPLIER,
+    LAYER_NORM_EPS,
+    MAX_BLOCK_D_MODEL,
+    STAGES,
+    BlockTrace,
+    FeedForward,
+    block_parameter_counts,
+    layer_norm,
+    stage_similarity,
+    transformer_block,
+)
 from .concepts import (
     DEFAULT_CONCEPT_TEXT,
     Concept,
@@ -48,6 +60,18 @@ from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
 from .numbers import check_seed, check_whole, format_number
 from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
+from .positions import (
+    MAX_POSITIONS,
+    MAX_STRENGTH,
+    add_positions,
+    encoding_scale,
+    match_reordering,
+    offset_rotation,
+    order_experiment,
+    position_similarity,
+    sinusoidal_encoding,
+    word_order_differences,
+)
 from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
 from .training import (
     SenseExample,
@@ -61,14 +85,19 @@ from .training import (
 from .vectorfile import MAX_UPLOAD_BYTES, parse_vectors
 
 __all__ = [
-    "AttentionLabError", "AttentionTrace", "ConceptEmbeddings", "DEFAULT_CONCEPTS", "EmptyInputError",
-    "Embeddings", "Lookup", "MAX_TOKENS", "MaskError", "NonFiniteError", "NotEnoughWordsError",
-    "OOV_POLICIES", "PCA2D", "Projections", "RandomEmbeddings", "ShapeError", "TOY_VECTORS", "Tokens",
-    "UnknownWordError", "VectorFileError", "VectorTable", "attention", "concept_embeddings",
-    "concept_scores", "cosine_to", "load_glove", "nearest_words", "parse_vectors", "pca_2d",
-    "random_embeddings", "resolve_scale", "self_attention", "softmax", "tokenize", "lookup_key", "toy_embeddings",
-    "ScalingMeasurement", "measure_scaling", "SenseExample", "TrainingConfig", "TrainingResult",
-    "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
-    "OutOfRangeError",
-    "SettingsError",
+    "add_positions", "analyse", "Attended", "attention", "AttentionLabError", "AttentionTrace",
+    "block_parameter_counts", "BlockTrace", "check_seed", "check_whole", "clean_text", "Concept", "concept_axes",
+    "concept_cosines", "concept_embeddings", "concept_scores", "ConceptEmbeddings", "concepts", "cosine_to",
+    "DEFAULT_CONCEPT_TEXT", "DEFAULT_CONCEPTS", "Embeddings", "EmptyInputError", "encoding_scale", "FeedForward",
+    "FFN_MULTIPLIER", "find_target", "format_number", "known_part", "layer_norm", "LAYER_NORM_EPS", "lessons",
+    "load_glove", "load_word_senses", "Lookup", "lookup_key", "make_projections", "MaskError", "match_reordering",
+    "MAX_BLOCK_D_MODEL", "MAX_POSITIONS", "MAX_STRENGTH", "MAX_TOKENS", "MAX_UPLOAD_BYTES", "measure_scaling",
+    "Mechanism", "nearest_words", "NonFiniteError", "NonFiniteVectorFileError", "NotEnoughWordsError",
+    "offset_rotation", "OOV_POLICIES", "order_experiment", "OutOfRangeError", "parse_concepts", "parse_vectors",
+    "PCA2D", "pca_2d", "position_similarity", "PROJECTION_KINDS", "Projections", "random_embeddings",
+    "RandomEmbeddings", "resolve_scale", "ScalingMeasurement", "self_attention", "sense_concepts", "sense_pairs",
+    "SenseExample", "sentence_report", "SentenceAnalysis", "SettingsError", "ShapeError", "sinusoidal_encoding",
+    "softmax", "stage_similarity", "STAGES", "tokenize", "Tokens", "toy_embeddings", "TOY_VECTORS",
+    "train_projections", "TrainingConfig", "TrainingResult", "transformer_block", "UnknownWordError",
+    "VectorFileError", "VectorTable", "WaitingForInputError", "word_order_differences",
 ]
