@@ -46,6 +46,14 @@ from .errors import (
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
+from .heads import (
+    MultiHeadProjections,
+    MultiHeadTrace,
+    check_heads,
+    divisors,
+    head_costs,
+    multi_head_attention,
+)
 from .numbers import check_seed, check_whole, format_number
 from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
 from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
@@ -71,4 +79,5 @@ __all__ = [
     "load_word_senses", "sense_pairs", "sentence_report", "train_projections",
     OutOfRangeError,
     SettingsError,
+    "MultiHeadProjections", "MultiHeadTrace", "check_heads", "divisors", "head_costs", "multi_head_attention",
 ]
