@@ -54,6 +54,7 @@ from .heads import (
     head_costs,
     multi_head_attention,
 )
+from .heads_training import HeadsConfig, HeadSpecialisation, HeadsTrainingResult, train_heads
 from .numbers import check_seed, check_whole, format_number
 from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
 from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
@@ -80,4 +81,5 @@ __all__ = [
     OutOfRangeError,
     SettingsError,
     "MultiHeadProjections", "MultiHeadTrace", "check_heads", "divisors", "head_costs", "multi_head_attention",
+    "HeadsConfig", "HeadSpecialisation", "HeadsTrainingResult", "train_heads",
 ]
