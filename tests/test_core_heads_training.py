@@ -6,8 +6,9 @@ training run on real GloVe (seed 0, 300 steps, 2 heads of d_k = 25).
 
 Figures measured when these tests were written (GloVe 6B 50d, seed 0, 300 steps), on the
 77 held-out sentences whose target has a previous word that is not its cue:
-head 1: cue attention 0.813, previous-word attention 0.003 (all words' one-back 0.131);
-head 2: cue attention 0.026, previous-word attention 0.756 (all words' one-back 0.380).
+head 1: cue attention 0.813, previous-word attention 0.003 (every word's weight one back 0.131);
+head 2: cue attention 0.026, previous-word attention 0.756 (every word's weight one back 0.380;
+uniform rows would give 0.169).
 Held-out sense accuracy 0.99, previous-word accuracy 0.90; loss 2.45 -> 0.045.
 Seed 1 gives the same split with the roles swapped. One head (d_k = 50) takes the
 previous word (0.735) and reads the sense at 0.62 held out.
@@ -151,8 +152,11 @@ def test_two_heads_split_the_sense_and_the_previous_word_on_heldout_sentences(tr
     # ... head 2 looks at the word just before the target (measured 0.756 vs head 1's 0.003)
     assert head2.previous_attention > 0.6 and head2.previous_attention > 10 * head1.previous_attention
     assert (trained.sense_head, trained.position_head) == (1, 2)
-    # head 2 looks one word back from every word, not only from the target (0.380 vs 0.131, which is chance)
-    assert head2.previous_attention_all_words > 2 * head1.previous_attention_all_words
+    # head 2 looks one word back from most words, not only from the target: 0.380 vs head 1's 0.131, where
+    # uniform rows would give 0.169 (only the target's row is trained, so this is partly transferred)
+    assert trained.uniform_previous_all_words == pytest.approx(0.1686, abs=1e-3)
+    assert head2.previous_attention_all_words > 2 * trained.uniform_previous_all_words
+    assert head1.previous_attention_all_words < trained.uniform_previous_all_words
     # the read-out weights follow: each head's weight is largest on its own job
     assert head1.sense_weight > 3 * abs(head2.sense_weight) and head2.previous_weight > 5 * abs(head1.previous_weight)
     assert finite(trained.heldout_sense_accuracy, trained.heldout_previous_accuracy)
