@@ -58,6 +58,15 @@ from .errors import (
 )
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
+from .heads import (
+    MultiHeadProjections,
+    MultiHeadTrace,
+    check_heads,
+    divisors,
+    head_costs,
+    multi_head_attention,
+)
+from .heads_training import HeadsConfig, HeadSpecialisation, HeadsTrainingResult, train_heads
 from .numbers import check_seed, check_whole, format_number
 from .pipeline import PROJECTION_KINDS, Mechanism, SentenceAnalysis, analyse, find_target, make_projections
 from .positions import (
@@ -86,18 +95,20 @@ from .vectorfile import MAX_UPLOAD_BYTES, parse_vectors
 
 __all__ = [
     "add_positions", "analyse", "Attended", "attention", "AttentionLabError", "AttentionTrace",
-    "block_parameter_counts", "BlockTrace", "check_seed", "check_whole", "clean_text", "Concept", "concept_axes",
-    "concept_cosines", "concept_embeddings", "concept_scores", "ConceptEmbeddings", "concepts", "cosine_to",
-    "DEFAULT_CONCEPT_TEXT", "DEFAULT_CONCEPTS", "Embeddings", "EmptyInputError", "encoding_scale", "FeedForward",
-    "FFN_MULTIPLIER", "find_target", "format_number", "known_part", "layer_norm", "LAYER_NORM_EPS", "lessons",
+    "block_parameter_counts", "BlockTrace", "check_heads", "check_seed", "check_whole", "clean_text", "Concept",
+    "concept_axes", "concept_cosines", "concept_embeddings", "concept_scores", "ConceptEmbeddings", "concepts",
+    "cosine_to", "DEFAULT_CONCEPT_TEXT", "DEFAULT_CONCEPTS", "divisors", "Embeddings", "EmptyInputError",
+    "encoding_scale", "FeedForward", "FFN_MULTIPLIER", "find_target", "format_number", "head_costs", "HeadsConfig",
+    "HeadSpecialisation", "HeadsTrainingResult", "known_part", "layer_norm", "LAYER_NORM_EPS", "lessons",
     "load_glove", "load_word_senses", "Lookup", "lookup_key", "make_projections", "MaskError", "match_reordering",
     "MAX_BLOCK_D_MODEL", "MAX_POSITIONS", "MAX_STRENGTH", "MAX_TOKENS", "MAX_UPLOAD_BYTES", "measure_scaling",
-    "Mechanism", "nearest_words", "NonFiniteError", "NonFiniteVectorFileError", "NotEnoughWordsError",
-    "offset_rotation", "OOV_POLICIES", "order_experiment", "OutOfRangeError", "parse_concepts", "parse_vectors",
-    "PCA2D", "pca_2d", "position_similarity", "PROJECTION_KINDS", "Projections", "random_embeddings",
-    "RandomEmbeddings", "resolve_scale", "ScalingMeasurement", "self_attention", "sense_concepts", "sense_pairs",
-    "SenseExample", "sentence_report", "SentenceAnalysis", "SettingsError", "ShapeError", "sinusoidal_encoding",
-    "softmax", "stage_similarity", "STAGES", "tokenize", "Tokens", "toy_embeddings", "TOY_VECTORS",
+    "Mechanism", "multi_head_attention", "MultiHeadProjections", "MultiHeadTrace", "nearest_words",
+    "NonFiniteError", "NonFiniteVectorFileError", "NotEnoughWordsError", "offset_rotation", "OOV_POLICIES",
+    "order_experiment", "OutOfRangeError", "parse_concepts", "parse_vectors", "PCA2D", "pca_2d",
+    "position_similarity", "PROJECTION_KINDS", "Projections", "random_embeddings", "RandomEmbeddings",
+    "resolve_scale", "ScalingMeasurement", "self_attention", "sense_concepts", "sense_pairs", "SenseExample",
+    "sentence_report", "SentenceAnalysis", "SettingsError", "ShapeError", "sinusoidal_encoding", "softmax",
+    "stage_similarity", "STAGES", "tokenize", "Tokens", "toy_embeddings", "TOY_VECTORS", "train_heads",
     "train_projections", "TrainingConfig", "TrainingResult", "transformer_block", "UnknownWordError",
     "VectorFileError", "VectorTable", "WaitingForInputError", "word_order_differences",
 ]
