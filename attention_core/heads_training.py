@@ -42,6 +42,7 @@ from .attention import Projections, softmax
 from .errors import ShapeError, UnknownWordError
 from .heads import MultiHeadProjections
 from .numbers import check_seed, check_whole
+from .positions import sinusoidal_encoding
 from .training import SenseExample, load_word_senses, sense_pairs
 
 MAX_HEADS_STEPS = 2000  # as training.MAX_TRAINING_STEPS: bounds the time of one run
@@ -49,22 +50,8 @@ MAX_HEADS = 8  # the paper's 8; one step costs O(n_heads * sentences * words * d
 
 
 def _sinusoidal(n_positions: int, d_model: int, base: float = 10000.0) -> np.ndarray:
-    """The paper's positional encoding, interleaved: PE[pos, 2i] = sin(pos / base^(2i/d_model)), PE[pos, 2i+1] = cos.
-
-    Private copy of ``positions.sinusoidal_encoding`` (written in another branch) so this
-    module stands alone; the formula is the same and will be swapped for the shared one.
-
-    Returns
-    -------
-    (n_positions, d_model) float64, every entry in [-1, 1]
-    """
-    pos = np.arange(n_positions, dtype=np.float64)[:, None]  # (n_positions, 1)
-    two_i = np.arange(0, d_model, 2, dtype=np.float64)  # (ceil(d_model / 2),) the even columns 2i
-    angles = pos / base ** (two_i / d_model)  # (n_positions, ceil(d_model / 2))
-    pe = np.zeros((n_positions, d_model))  # (n_positions, d_model)
-    pe[:, 0::2] = np.sin(angles)  # (n_positions, ceil(d_model / 2))
-    pe[:, 1::2] = np.cos(angles[:, : d_model // 2])  # (n_positions, floor(d_model / 2))
-    return pe
+    """The paper's interleaved positional encoding, (n_positions, d_model): ``positions.sinusoidal_encoding``."""
+    return sinusoidal_encoding(n_positions, d_model, base)
 
 
 @dataclass(frozen=True)
