@@ -460,11 +460,13 @@ STRICT_INIT_SCRIPT = r"""(() => {
     .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 
   // every chart and data grid on screen is drawn, no loading placeholder is left, the app is idle
-  const visible = (el) => el.getClientRects().length > 0;
+  // a collapsed expander (<details> without "open") keeps its content mounted but never draws its grid
+  const visible = (el) => el.getClientRects().length > 0 && !el.closest('details:not([open])');
   window.__benchSettled = () => {
     const app = document.querySelector("[data-testid='stApp']");
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return 'running';
-    if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSkeletonElement']")) return 'skeleton';
+    for (const k of document.querySelectorAll("[data-testid='stSkeleton'], [data-testid='stSkeletonElement']"))
+      if (visible(k)) return 'skeleton';
     for (const c of document.querySelectorAll("[data-testid='stVegaLiteChart']")) {
       if (!visible(c)) continue;
       const embed = c.querySelector('.vega-embed') || c;

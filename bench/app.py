@@ -216,8 +216,12 @@ def _strict_context(browser, foreign, errors):
 def _first_render(page, url: str, timeout: float = 120_000) -> float:
     """Open ``url`` in ``page``: seconds from navigation start to the strict 'done' of the first render."""
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_function("() => window.__benchWS && window.__benchWS.first.done !== null", timeout=timeout,
-                           polling=20)
+    try:
+        page.wait_for_function("() => window.__benchWS && window.__benchWS.first.done !== null", timeout=timeout,
+                               polling=20)
+    except Exception:
+        why = page.evaluate("() => window.__benchSettled && [window.__benchSettled(), window.__benchWS.finished]")
+        raise RuntimeError(f"{url}: the first render never settled (waiting on: {why})") from None
     return page.evaluate("() => window.__benchWS.first.done") / 1000
 
 
