@@ -456,7 +456,15 @@ STRICT_INIT_SCRIPT = r"""(() => {
     const orig = P[m];
     P[m] = function (...a) { const t = performance.now(); if (this.canvas) this.canvas.__benchDrawn = t; W.lastDraw = t; return orig.apply(this, a); };
   }
-  new MutationObserver(() => { W.lastMutation = performance.now(); })
+  const where = (n) => {  // the nearest Streamlit element of a mutated node, for the report
+    const e = n.nodeType === 1 ? n : n.parentElement;
+    const t = e && e.closest('[data-testid]');
+    return t ? t.getAttribute('data-testid') : (e ? e.tagName : '?');
+  };
+  new MutationObserver((ms) => {
+    W.lastMutation = performance.now();
+    W.lastMutationWhere = where(ms[ms.length - 1].target) + ':' + ms[ms.length - 1].type + ':' + (ms[ms.length - 1].attributeName || '');
+  })
     .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 
   // every chart and data grid on screen is drawn, no loading placeholder is left, the app is idle
@@ -585,6 +593,7 @@ def strict_timed_edit(page, box, value: str, old_mode: str = "", timeout: float 
     return {"done": sec(b["done"]), "cond": sec(b["cond"]), "fin": sec(b["fin"]), "old": sec(b["old"]),
             "late_draw": max(0.0, (w["lastDraw"] - b["done"]) / 1000),
             "late_dom": max(0.0, (w["lastMutation"] - b["done"]) / 1000),
+            "late_dom_where": w.get("lastMutationWhere", ""),
             "runs": len(w["finished"]) - b["fin0"], "frames": w["frames"] - b["frames0"],
             "deltas": w["deltas"] - b["deltas0"], "kb": (w["bytes"] - b["bytes0"]) / 1024,
             "waited_on": b["waitedOn"]}

@@ -275,6 +275,8 @@ def bench_pages(edits: int, warmup: int = 3, settle_ms: int = 300, pages: list[s
                     page.wait_for_function("() => window.__benchWS && window.__benchWS.first.done !== null",
                                            timeout=120_000, polling=20)
                     box = page.locator("[data-testid='stSidebar']").get_by_label("Sentence 1", exact=True)
+                    cdp = ctx.new_cdp_session(page)  # the renderer's main-thread time per edit
+                    cdp.send("Performance.enable")
                     old_mode = "lab" if path == "/" else ""
                     res = {"real": [], "minimal": []}
                     py_finished = []
@@ -282,7 +284,10 @@ def bench_pages(edits: int, warmup: int = 3, settle_ms: int = 300, pages: list[s
                         for name in (("real", "minimal") if i % 2 == 0 else ("minimal", "real")):
                             if name == "real":
                                 kinds.clear()
+                                busy0, cpu0 = _renderer_busy(cdp), S.cpu_seconds(real.pid)
                                 r = S.strict_timed_edit(page, box, sents[i], old_mode, settle_ms=settle_ms)
+                                busy1, r["server_cpu"] = _renderer_busy(cdp), S.cpu_seconds(real.pid) - cpu0
+                                r["busy"] = {k: busy1[k] - busy0[k] for k in busy1}
                                 r["py_finished"] = kinds.count("script_finished")
                                 r["py_deltas"] = sum(k.startswith("delta") for k in kinds)
                             else:
@@ -304,7 +309,7 @@ def bench_pages(edits: int, warmup: int = 3, settle_ms: int = 300, pages: list[s
     def col(rs, k):
         return [r[k] for r in rs if r[k] is not None]
 
-    rows, diag = [], []
+    rows, diag, prof = [], [], []
     for title, o in out.items():
         done, mdone = col(o["real"], "done"), col(o["minimal"], "done")
         rows.append([title, len(done), S.ms(S.median(done)), S.ms(S.pct(done, 95)), S.ms(S.median(mdone)),
@@ -316,11 +321,17 @@ def bench_pages(edits: int, warmup: int = 3, settle_ms: int = 300, pages: list[s
         for r in o["real"]:
             for k, v in r["waited_on"].items():
                 waited[k] = waited.get(k, 0) + v
+        busy = {k: S.median([r["busy"][k] for r in o["real"]]) for k in o["real"][0]["busy"]}
+        prof.append([title, S.ms(S.median(done)), S.ms(S.median(fin)), S.ms(S.median(col(o["minimal"], "fin"))),
+                     S.ms(S.median(col(o["real"], "server_cpu"))), S.ms(busy["TaskDuration"]),
+                     S.ms(busy["ScriptDuration"]), S.ms(busy["LayoutDuration"] + busy["RecalcStyleDuration"])])
         diag.append([title, S.ms(S.median(fin)), S.ms(S.median([c - f for c, f in zip(cond, fin)])),
                      S.ms(S.median([d - c for d, c in zip(done, cond)])),
                      f"{S.median(col(o['real'], 'deltas')):.0f}", f"{S.median(col(o['real'], 'kb')):.0f}",
                      f"{max(col(o['real'], 'runs'))}/{max(o['py_finished'])}",
-                     S.ms(max(col(o["real"], "late_draw"))), S.ms(S.median(col(o["real"], "late_dom"))),
+                     S.ms(max(col(o["real"], "late_draw"))), S.ms(S.median(col(o["real"], "late_dom")))
+                     + (f" ({o['real'][-1]['late_dom_where'].split(':')[0]})" if S.median(col(o["real"], "late_dom"))
+                        else ""),
                      ",".join(f"{k}:{v}" for k, v in sorted(waited.items(), key=lambda kv: -kv[1]))])
     print(S.table(["page (Enter in 'Sentence 1' -> strict done)", "edits", "median", "p95", "minimal med",
                    "min p95", "ratio", "ratio p95", "first render", "minimal first", "first ratio"], rows,
@@ -333,6 +344,10 @@ def bench_pages(edits: int, warmup: int = 3, settle_ms: int = 300, pages: list[s
                   title="\n   finished rx = key press -> script_finished frame at the page; -> settled = until idle, "
                         "no skeleton, all drawn;\n   late draw / DOM = canvas drawing / DOM mutation after 'done' "
                         f"(within {settle_ms} ms; 0 = nothing was missed)"))
+    print(S.table(["per edit, median", "strict done", "finished rx", "minimal fin rx", "server CPU",
+                   "renderer busy", "of it JS", "layout+style"], prof,
+                  title="\n   server CPU = the server process's CPU time per edit (incl. the 'settle' wait); renderer "
+                        "busy = Chromium's main-thread task time per edit (CDP Performance.getMetrics)"))
     lab = out.get("Sentence Lab")
     if lab:
         old, mold = col(lab["real"], "old"), col(lab["minimal"], "old")
