@@ -1,8 +1,9 @@
 """App benchmarks: warm rerun time (AppTest), the same edit end-to-end in Chromium against a
 minimal one-text-box app, and the cold start of both.
 
-Run:  python bench/app.py                 (about 2 minutes on the 2-core dev machine)
-      python bench/app.py --only apptest  (or e2e, cold; several: --only apptest,e2e)
+Run:  python bench/app.py                 (about 5 minutes on the 2-core dev machine)
+      python bench/app.py --chromium-pages (only part p: every page in Chromium, strict; about 3 minutes)
+      python bench/app.py --only apptest  (or pages, e2e, cold; several: --only apptest,pages)
 
 Budgets (DESIGN.md):
   Sentence Lab rerun after editing a sentence (AppTest, warm, 2 sentences x 10 tokens) <= 150 ms median
@@ -12,7 +13,17 @@ What is measured
   a. AppTest: wall time of ``at.run()`` after ``text_input(key="s1").set_value(...)``, sentence 1 cycling
      through 30+ different 10-token sentences (sentence 2 fixed at 10 tokens), after two warm-up runs.
      Every page is measured the same way after ``switch_page``.
-  b. Chromium: the Enter key press in "Sentence 1" (in-page ``performance.now()`` at keydown) until
+  p. Chromium, every page (issue 8; the figure to report): the Enter key press in the sidebar's "Sentence 1"
+     (in-page ``performance.now()`` at keydown) until ALL of: this edit's ``script_finished`` ForwardMsg has
+     reached the page (an in-page WebSocket hook reads each frame's top-level protobuf fields; checked against
+     Streamlit's own ForwardMsg decoding in Python), ``stApp`` is notRunning, no visible stSkeleton, every visible
+     Vega chart has a non-empty canvas that was drawn on (or a non-empty svg), every visible data grid's canvas
+     was drawn on, and then two frames have painted. The minimal app is measured the same way, edited alternately
+     in its own tab. Median / p95 of 16 edits per page after 3 warm-up edits; the first render of each page
+     (a fresh tab = a new session, navigation start -> the same 'done') against the minimal app's. After each
+     edit it waits 300 ms and reports any canvas drawing or DOM change that still happened (0 = nothing missed).
+     The page list is ``_support.APP_PAGES`` (the one list in bench/; to be built from ui/pages.py once it exists).
+  b. Chromium, the OLD measure (Sentence Lab only; kept for comparison, misses what part p checks): the Enter key press in "Sentence 1" (in-page ``performance.now()`` at keydown) until
      the run is over (``data-test-script-state`` back to notRunning, after a run was observed or the
      new content is on screen) AND the new content is drawn (Sentence Lab: sentence 1's token strip
      shows the new words; minimal app: ``st.text`` shows the new value), plus one animation frame.
