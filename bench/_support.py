@@ -393,3 +393,207 @@ def timed_edit(page, box, value: str, mode: str, timeout: float = 60_000) -> dic
 
 def tmpdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+# --- the strict Chromium measure (issue 8) ------------------------------------------------------------
+#
+# The pages of the app, in ONE place for every bench script that walks them: (title, URL path, view file).
+# app.py keeps its own PAGES list today; when the shared registry (ui/pages.py, DESIGN.md) lands, build this
+# list from it instead of repeating it here.
+APP_PAGES = [
+    ("Sentence Lab", "/", "views/sentence_lab.py"),
+    ("Step by step", "/step_by_step", "views/step_by_step.py"),
+    ("Why scale?", "/why_scale", "views/why_scale.py"),
+    ("Why projections?", "/why_projections", "views/why_projections.py"),
+    ("Learned", "/learned", "views/learned.py"),
+]
+
+# Installed in every page before any of the app's scripts (``context.add_init_script``), in both apps alike:
+#  * a WebSocket subclass whose own "message" listener (registered in the constructor, so it runs before
+#    Streamlit's) stamps every ForwardMsg frame of /_stcore/stream with performance.now() and reads the frame's
+#    top-level protobuf field numbers: field 6 of ForwardMsg is ``script_finished`` (checked against
+#    streamlit.proto in Python, see strict_frame_kind), 5 is ``delta``, 11 a cached ``ref_hash``;
+#  * a stamp on every <canvas> each time something is drawn on it (Vega's canvas renderer and the data grid
+#    draw with these calls), so "a chart is drawn" means pixels were put on its canvas, not only that the
+#    canvas element exists;
+#  * the time of the last DOM mutation, and a watcher for the first render of a fresh tab.
+STRICT_INIT_SCRIPT = r"""(() => {
+  if (window.__benchWS) return;
+  const W = window.__benchWS = {frames: 0, bytes: 0, deltas: 0, refs: 0, finished: [], lastFrame: 0,
+                                lastDraw: 0, lastMutation: 0, first: null};
+  const fields = (buf) => {  // top-level field numbers of one protobuf message
+    const u = new Uint8Array(buf), out = new Set();
+    let i = 0;
+    const varint = () => { let x = 0, s = 1, b; do { b = u[i++]; x += (b & 127) * s; s *= 128; } while (b & 128 && i < u.length); return x; };
+    while (i < u.length) {
+      const tag = varint(), f = Math.floor(tag / 8), wt = tag & 7;
+      out.add(f);
+      if (wt === 0) varint(); else if (wt === 1) i += 8; else if (wt === 2) { const n = varint(); i += n; }
+      else if (wt === 5) i += 4; else break;
+    }
+    return out;
+  };
+  const Native = window.WebSocket;
+  class BenchWebSocket extends Native {
+    constructor(...args) {
+      super(...args);
+      if (String(args[0]).includes('/_stcore/stream')) {
+        this.addEventListener('message', (e) => {
+          const t = performance.now();
+          if (!(e.data instanceof ArrayBuffer)) return;
+          const f = fields(e.data);
+          W.frames++; W.bytes += e.data.byteLength; W.lastFrame = t;
+          if (f.has(5)) W.deltas++;
+          if (f.has(11)) W.refs++;
+          if (f.has(6)) W.finished.push(t);
+        });
+      }
+    }
+  }
+  window.WebSocket = BenchWebSocket;
+  const P = CanvasRenderingContext2D.prototype;
+  for (const m of ['fill', 'stroke', 'fillText', 'fillRect', 'strokeText', 'drawImage', 'putImageData']) {
+    const orig = P[m];
+    P[m] = function (...a) { const t = performance.now(); if (this.canvas) this.canvas.__benchDrawn = t; W.lastDraw = t; return orig.apply(this, a); };
+  }
+  const where = (n) => {  // the nearest Streamlit element of a mutated node, for the report
+    const e = n.nodeType === 1 ? n : n.parentElement;
+    const t = e && e.closest('[data-testid]');
+    return t ? t.getAttribute('data-testid') : (e ? e.tagName : '?');
+  };
+  new MutationObserver((ms) => {
+    W.lastMutation = performance.now();
+    W.lastMutationWhere = where(ms[ms.length - 1].target) + ':' + ms[ms.length - 1].type + ':' + (ms[ms.length - 1].attributeName || '');
+  })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+
+  // every chart and data grid on screen is drawn, no loading placeholder is left, the app is idle
+  // a collapsed expander (<details> without "open") keeps its content mounted but never draws its grid
+  const visible = (el) => el.getClientRects().length > 0 && !el.closest('details:not([open])');
+  window.__benchSettled = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return 'running';
+    for (const k of document.querySelectorAll("[data-testid='stSkeleton'], [data-testid='stSkeletonElement']"))
+      if (visible(k)) return 'skeleton';
+    for (const c of document.querySelectorAll("[data-testid='stVegaLiteChart']")) {
+      if (!visible(c)) continue;
+      const embed = c.querySelector('.vega-embed') || c;
+      const cv = embed.querySelector('canvas'), svg = embed.querySelector('svg.marks, svg');
+      if (cv) { if (!(cv.width > 0 && cv.height > 0 && cv.__benchDrawn)) return 'chart'; }
+      else if (!(svg && svg.childElementCount > 0)) return 'chart';
+    }
+    for (const g of document.querySelectorAll("[data-testid='stDataFrame']")) {
+      if (!visible(g)) continue;
+      const cv = g.querySelector('canvas');
+      if (!(cv && cv.width > 0 && cv.__benchDrawn)) return 'grid';
+    }
+    return '';
+  };
+  // the first render of this tab: navigation start (performance.now() == 0) -> script_finished received and
+  // settled, plus two painted frames
+  const first = W.first = {cond: null, done: null};
+  const loop = () => {
+    if (W.finished.length && document.body && window.__benchSettled() === '') {
+      first.cond = performance.now();
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => { first.done = performance.now(); };
+        ch.port2.postMessage(0);
+      }));
+      return;
+    }
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+})();"""
+
+# One edit, from the Enter keydown: ``done`` = the edit's ``script_finished`` frame has reached the page, the
+# app is notRunning, no skeleton, every visible chart / grid drawn (__benchSettled), then two frames painted
+# (rAF, rAF, then a task: the second frame has been painted). In the same edit the OLD measure is replayed
+# (``old``: notRunning and the first chart's words are the new ones, then one rAF) where it applies
+# (``old_mode`` "lab" on the Sentence Lab, "text" on the minimal app, "" elsewhere).
+STRICT_EDIT_PROBE = """([oldMode, expected]) => {
+    const W = window.__benchWS;
+    if (window.__benchStop) window.__benchStop();
+    const b = window.__bench = {press: null, fin0: null, fin: null, cond: null, done: null, oldCond: null,
+                                old: null, waitedOn: {}, frames0: 0, deltas0: 0, bytes0: 0};
+    const app = () => document.querySelector("[data-testid='stApp']");
+    const onKey = (e) => {
+        if (e.key === 'Enter' && b.press === null) {
+            b.press = performance.now(); b.fin0 = W.finished.length;
+            b.frames0 = W.frames; b.deltas0 = W.deltas; b.bytes0 = W.bytes;
+        }
+    };
+    document.addEventListener('keydown', onKey, true);
+    const words = expected.split(/\\s+/);
+    const oldContentOk = () => {
+        if (oldMode === 'text') {
+            const el = document.querySelector("[data-testid='stMain'] [data-testid='stText']");
+            return !!el && el.textContent.trim() === expected;
+        }
+        const chart = document.querySelector("[data-testid='stMain'] [data-testid='stVegaLiteChart']");
+        if (!chart) return false;
+        const texts = Array.from(chart.querySelectorAll('svg text')).map(t => t.textContent.trim()).filter(t => t);
+        return texts.length === words.length && texts.every((t, i) => t === words[i] || t === words[i] + ' ?');
+    };
+    let stopped = false;
+    window.__benchStop = () => { stopped = true; document.removeEventListener('keydown', onKey, true); };
+    const twoFrames = (set) => requestAnimationFrame(() => requestAnimationFrame(() => {
+        const ch = new MessageChannel(); ch.port1.onmessage = () => set(performance.now()); ch.port2.postMessage(0);
+    }));
+    const loop = () => {
+        if (stopped) return;
+        if (b.press !== null) {
+            const idle = app() && app().getAttribute('data-test-script-state') === 'notRunning';
+            if (oldMode && b.oldCond === null && idle && oldContentOk()) {
+                b.oldCond = performance.now();
+                requestAnimationFrame(() => { b.old = performance.now(); });
+            }
+            if (b.fin === null && W.finished.length > b.fin0) b.fin = W.finished[b.fin0];
+            if (b.cond === null) {
+                const why = b.fin === null ? 'script_finished' : window.__benchSettled();
+                if (why === '') { b.cond = performance.now(); twoFrames((t) => { b.done = t; }); }
+                else b.waitedOn[why] = (b.waitedOn[why] || 0) + 1;
+            }
+            if (b.done !== null && (!oldMode || b.old !== null)) { window.__benchStop(); return; }
+        }
+        requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+}"""
+
+
+def strict_frame_kind(payload) -> str:
+    """The ForwardMsg type of one websocket frame, decoded with Streamlit's own protobuf classes."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    fm = ForwardMsg()
+    fm.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+    kind = fm.WhichOneof("type") or "?"
+    if kind == "delta":
+        kind += "." + (fm.delta.WhichOneof("type") or "?")
+    return kind
+
+
+def strict_timed_edit(page, box, value: str, old_mode: str = "", timeout: float = 60_000,
+                      settle_ms: int = 300) -> dict:
+    """Fill ``box``, press Enter; seconds from the key press to: ``done`` (strict), ``fin`` (the edit's
+    script_finished frame reached the page), ``old`` (the old measure, if ``old_mode``). Then wait
+    ``settle_ms`` and report what still happened after ``done`` (``late_draw``: canvas drawing,
+    ``late_dom``: DOM mutations, ``runs``: script_finished frames of this edit, should be 1)."""
+    box.fill(value)
+    page.evaluate(STRICT_EDIT_PROBE, [old_mode, value])
+    box.press("Enter")
+    need_old = "window.__bench.old !== null" if old_mode else "true"
+    page.wait_for_function(f"() => window.__bench && window.__bench.done !== null && {need_old}",
+                           timeout=timeout, polling=20)
+    page.wait_for_timeout(settle_ms)
+    b, w = page.evaluate("() => [window.__bench, window.__benchWS]")
+    p = b["press"]
+    sec = lambda t: None if t is None else (t - p) / 1000  # noqa: E731
+    return {"done": sec(b["done"]), "cond": sec(b["cond"]), "fin": sec(b["fin"]), "old": sec(b["old"]),
+            "late_draw": max(0.0, (w["lastDraw"] - b["done"]) / 1000),
+            "late_dom": max(0.0, (w["lastMutation"] - b["done"]) / 1000),
+            "late_dom_where": w.get("lastMutationWhere", ""),
+            "runs": len(w["finished"]) - b["fin0"], "frames": w["frames"] - b["frames0"],
+            "deltas": w["deltas"] - b["deltas0"], "kb": (w["bytes"] - b["bytes0"]) / 1024,
+            "waited_on": b["waitedOn"]}
