@@ -400,13 +400,16 @@ def tmpdir(prefix: str) -> Path:
 # The pages of the app, in ONE place for every bench script that walks them: (title, URL path, view file).
 # app.py keeps its own PAGES list today; when the shared registry (ui/pages.py, DESIGN.md) lands, build this
 # list from it instead of repeating it here.
-APP_PAGES = [
-    ("Sentence Lab", "/", "views/sentence_lab.py"),
-    ("Step by step", "/step_by_step", "views/step_by_step.py"),
-    ("Why scale?", "/why_scale", "views/why_scale.py"),
-    ("Why projections?", "/why_projections", "views/why_projections.py"),
-    ("Learned", "/learned", "views/learned.py"),
-]
+def _registry():
+    """The app's one page registry (ui/pages.py: plain data, no Streamlit), read from the repository."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from ui.pages import PAGES
+
+    return PAGES
+
+
+APP_PAGES = [(p.title, "/" + p.url, p.path) for p in _registry()]  # (title, address, script), app.py's order
 
 # Installed in every page before any of the app's scripts (``context.add_init_script``), in both apps alike:
 #  * a WebSocket subclass whose own "message" listener (registered in the constructor, so it runs before

@@ -26,8 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _support as S  # noqa: E402
 
-PAGES = [("Sentence Lab", "/"), ("Step by step", "/step_by_step"), ("Why scale?", "/why_scale"),
-         ("Why projections?", "/why_projections"), ("Learned projections", "/learned")]
+PAGES = [(title, path) for title, path, _script in S.APP_PAGES]  # the app's page registry (ui/pages.py)
 
 DRAWN_JS = """() => {
     const app = document.querySelector("[data-testid='stApp']");
