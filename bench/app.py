@@ -23,7 +23,8 @@ What is measured
      (a fresh tab = a new session, navigation start -> the same 'done') against the minimal app's. After each
      edit it waits 300 ms and reports any canvas drawing or DOM change that still happened (0 = nothing missed).
      The page list is ``_support.APP_PAGES``, built from the app's page registry ui/pages.py.
-  b. Chromium, the OLD measure (Sentence Lab only; kept for comparison, misses what part p checks): the Enter key press in "Sentence 1" (in-page ``performance.now()`` at keydown) until
+  b. Chromium, the OLD measure (Sentence Lab only; kept for comparison, misses what part p checks): the
+     Enter key press in "Sentence 1" (in-page ``performance.now()`` at keydown) until
      the run is over (``data-test-script-state`` back to notRunning, after a run was observed or the
      new content is on screen) AND the new content is drawn (Sentence Lab: sentence 1's token strip
      shows the new words; minimal app: ``st.text`` shows the new value), plus one animation frame.
