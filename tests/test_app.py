@@ -192,10 +192,10 @@ def test_random_w_v_keeps_the_weights_and_moves_outputs_out_of_word_space():
     code = "\n".join(c.value for c in at.code)
     assert "Apple @ W_V  = (" in code and "apple @ W_V  = (" in code  # value and output, both d_v = 8 wide
     assert all(line.count(",") == 7 and "..." not in line for line in code.splitlines())
-    step = plain_app(projections="random, W_V too", d_k="8")
+    step = plain_app(projections="random, W_V too", d_k="8", sbs_step="2. W_Q, W_K, W_V")
     step.switch_page("views/step_by_step.py").run()
     no_exception(step)
-    assert any("W_V [50 x 8]" in e.label for e in step.expander)
+    assert any("W_V [50 x 8]" in m.value for m in step.markdown)
 
 
 def test_concept_axes_show_the_vector_itself():

@@ -20,32 +20,37 @@ def code_blocks(at) -> str:
     return "\n".join(c.value for c in at.code)
 
 
+TOY = dict(embeddings="tutorial 2-D", s1="love apple phones", scale="false")
+
+
 def test_step_by_step_reproduces_the_tutorial_numbers_with_the_2d_vectors():
-    at = open_page("step_by_step", embeddings="tutorial 2-D", s1="love apple phones", scale="false")
-    code = code_blocks(at)
+    code = code_blocks(open_page("step_by_step", sbs_step="By hand", **TOY))
     # the live walk-through of the target row (apple), with the settings above
     assert "score(apple, love) = (2 x -4) + (2 x 3) = -2" in code
     assert "score(apple, apple) = (2 x 2) + (2 x 2) = 8" in code
     assert "score(apple, phones) = (2 x 2) + (2 x 2) = 8" in code
     assert "softmax -> [0.0000227, 0.4999887, 0.4999887]" in code
     # the tutorial box, and where the tutorial rounds
+    code = code_blocks(open_page("step_by_step", sbs_step="Tutorial's example", **TOY))
     assert "sim(Apple, juice)  = (2 x 4) + (2 x 0) = 8" in code
     assert "the tutorial rounds this to [0.0, 0.5, 0.5]" in code
     e = np.exp(-10.0)
     assert f"{e / (e + 2):.3e}" in code
     # the tables: scores [3 x 3], weights rows sum to 1
-    frames = [d.value for d in at.dataframe]
-    square = [f for f in frames if f.shape == (3, 3)]
-    assert any(np.array_equal(f.to_numpy()[1], [-2.0, 8.0, 8.0]) for f in square)  # raw scores, apple's row
-    weights = [f for f in frames if "row sum" in f.columns][0]
-    assert np.allclose(weights["row sum"], 1.0)
+    scores = [d.value for d in open_page("step_by_step", sbs_step="4. scores", **TOY).dataframe]
+    assert any(np.array_equal(f.to_numpy()[1], [-2.0, 8.0, 8.0]) for f in scores if f.shape == (3, 3))
+    weights = [d.value for d in open_page("step_by_step", sbs_step="6. weights", **TOY).dataframe]
+    assert np.allclose([f for f in weights if "row sum" in f.columns][0]["row sum"], 1.0)
 
 
 def test_step_by_step_shows_shapes_and_the_code():
-    at = open_page("step_by_step", projections="random", d_k="8")
-    md = "\n".join(m.value for m in at.markdown)
-    assert "`[4 x 50]`" in md and "`[4 x 8]`" in md and "`[4 x 4]`" in md
+    shapes = {"1. X": "`[4 x 50]`", "3. Q, K, V": "`[4 x 8]`", "4. scores": "`[4 x 4]`"}
+    for step, shape in shapes.items():
+        at = open_page("step_by_step", projections="random", d_k="8", sbs_step=step)
+        assert shape in "\n".join(m.value for m in at.markdown), step
+        assert len(at.dataframe) <= 3, "only the open step is drawn"
     assert "def self_attention" in code_blocks(at) and "def softmax" in code_blocks(at)
+    at = open_page("step_by_step", sbs_step="How much work?")
     assert any("O(n²)" in m.value for m in at.markdown)
 
 
@@ -108,11 +113,11 @@ def test_sentence_lab_scaled_scores_view_shows_scores_over_sqrt_d_k():
 
 
 def test_step_by_step_step_7_is_the_outputs_and_the_hand_row_uses_keys():
-    at = open_page("step_by_step", projections="random", d_k="8")
+    at = open_page("step_by_step", projections="random", d_k="8", sbs_step="7. outputs")
     ref = _pipeline("I love Apple phones", projections="random", d_k=8)
-    outputs = [d.value for d in at.dataframe][-1]  # step 7 is the last table on the page
+    (outputs,) = [d.value for d in at.dataframe]  # only step 7 is drawn
     assert np.allclose(outputs.to_numpy(dtype=float), np.round(ref.trace.contextual_embeddings, 4))
-    code = code_blocks(at)
+    code = code_blocks(open_page("step_by_step", projections="random", d_k="8", sbs_step="By hand"))
     for j, word in enumerate(["I", "love", "Apple", "phones"]):
         shown = float(code.split(f"score(Apple, {word}) = sum of 8 products = ")[1].split()[0])
         assert shown == pytest.approx(ref.trace.scores[2, j], abs=1e-4)

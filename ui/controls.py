@@ -99,6 +99,10 @@ CONTROLS: tuple[Control, ...] = (
             options={v: v for v in ac.lessons.HEATMAP_VIEWS},
             help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
                  "raw scores = Q Kᵀ"),
+    Control("sbs_step", "Step by step's step", "x", "tabs",  # one step drawn at a time; a link opens any step
+            options={"x": "1. X", "w": "2. W_Q, W_K, W_V", "qkv": "3. Q, K, V", "scores": "4. scores",
+                     "scaled": "5. scaled", "weights": "6. weights", "outputs": "7. outputs", "hand": "By hand",
+                     "tutorial": "Tutorial's example", "work": "How much work?"}),
     Control("sbs_sentence", "Sentence", "Sentence 1", "segmented", in_link=False,
             options={"Sentence 1": "Sentence 1", "Sentence 2": "Sentence 2"}),
     Control("scale_seed", "Random seed of the measurement", 0, "number", limits=(0, 1000), in_link=False),
