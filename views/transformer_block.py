@@ -1,0 +1,58 @@
+"""The transformer block: attention, add, layer norm, feed-forward, add, layer norm (the paper's order)."""
+
+import inspect
+
+import pandas as pd
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, messages, state
+
+settings = state.current_settings()
+
+st.title("The transformer block")
+st.caption("Self-attention is one part of a transformer's block. The paper's order: attention, add the word's "
+           "own vector back (the residual stream), layer norm, a feed-forward network on each word, add, layer "
+           "norm. Every shape and number below is for your sentence; the switches are in the sidebar.")
+
+name, text = state.lesson_sentence(settings)
+try:
+    res = state.analyse(text, settings)
+    view = ac.lessons.block_view(res)
+except ac.AttentionLabError as exc:
+    messages.problem(name, exc)
+    st.stop()
+messages.sentence_notices(res.tokens, res.known, state.embedding_source(settings).name, state.oov_label(settings))
+words, n, d = res.words, len(res.words), view.d_model
+
+st.header("1. What each stage keeps of the word")
+c1, c2 = st.columns([3, 2])
+with c1:
+    curve = pd.DataFrame(view.survival_rows)
+    charts.show(charts.line_chart(curve, "stage", "mean cosine with the input", colour="residual stream",
+                                  title="how much of each word's own vector survives (cosine with its input)",
+                                  x_title="stage", categorical_x=True, y_domain=(-1, 1)), width="stretch")
+with c2:
+    on, off = view.final_survival
+    st.metric("after the block, with the residual stream", f"{on:.2f}", help="mean cosine of output and input")
+    st.metric("without it", f"{off:.2f}")
+    st.markdown("With the residual stream each word leaves the block as **itself plus a change**; without it, "
+                "the block's output has almost nothing of the word left (cosine near 0): a second block "
+                "would not know which word it is looking at.")
+
+st.header("2. Every stage, its shape and what switches it")
+st.dataframe(pd.DataFrame(view.stage_table), hide_index=True, width="stretch")
+st.caption(f"n_tokens = {n}, d_model = {d}; the feed-forward network is 4 x d_model = {4 * d} wide. "
+           "Projections, scaling, the causal mask and the residual stream come from the sidebar; 'Word order' adds "
+           "the positional encoding to X before the block.")
+
+st.header("3. Parameters")
+st.dataframe(pd.DataFrame(view.parameter_rows), hide_index=True, width="stretch")
+st.markdown("The feed-forward weights here are **random** (seeded), not trained: the picture shows what the "
+            "block's *plumbing* does to a word (the residual stream, the normalisation), not what a trained "
+            "network would add. Training would shape W_1 and W_2 so that each word's change carries useful "
+            "features; in the paper's model two thirds of a block's parameters are in this network.")
+
+with st.expander("Show the code that made these numbers"):
+    st.code(inspect.getsource(ac.transformer_block), language="python")
+    st.code(inspect.getsource(ac.layer_norm), language="python")
