@@ -441,3 +441,28 @@ def test_what_an_upload_gave_is_said_in_the_sidebar_on_every_page():
         no_exception(at)
         said = texts(at.sidebar, "info")
         assert any("5 words x 3 numbers" in s and "1 duplicate word(s)" in s for s in said), said
+
+
+# --- Hostile input, round two: the UI items ---------------------------------------------------------
+
+FAILING_UPLOAD = b"apple 1 2\npie 1 2\n" * 20 + b"bad 1 x\n"  # fails on its last line
+
+
+def test_a_failing_upload_is_parsed_once_per_content(monkeypatch):
+    """A file that fails validation was parsed again on every rerun, twice (sidebar + page)."""
+    from ui import resources
+    resources._parse_upload.clear()
+    calls = []
+    real = ac.parse_vectors
+    monkeypatch.setattr(ac, "parse_vectors", lambda data, **kw: calls.append(len(data)) or real(data, **kw))
+    at = plain_app(embeddings="upload a file")
+    at.sidebar.file_uploader(key="upload_file").set_value(("bad.txt", FAILING_UPLOAD, "text/plain")).run()
+    no_exception(at)
+    assert any("line 41" in e for e in texts(at, "error"))
+    for s1 in ("my dog", "the cat sat", "apple pie"):
+        at.sidebar.text_input(key="s1").set_value(s1).run()
+        no_exception(at)
+    at.switch_page("views/step_by_step.py").run()
+    no_exception(at)
+    assert any("line 41" in e for e in texts(at, "error"))
+    assert calls == [len(FAILING_UPLOAD)], f"parsed {len(calls)} times"

@@ -23,12 +23,16 @@ def _upload_summary(where) -> None:
     upload = st.session_state.get("upload_file")
     if upload is None:
         return
-    try:
-        table = resources.uploaded_source(upload.getvalue(), upload.name)
-    except ac.AttentionLabError:
+    table = resources.parsed_upload(upload).table
+    if table is None:
         return
-    lines = [f"{len(table.words):,} words x {table.dim} numbers"] + list(getattr(table, "notes", ()))
+    lines = [f"{len(table.words):,} {_plural(len(table.words), 'word')} x {table.dim} "
+             f"{_plural(table.dim, 'number')}"] + list(getattr(table, "notes", ()))
     messages.info(". ".join(line.rstrip(".") for line in lines) + ".", where)  # escaped: the file is user text
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
 def _projection_note(sb) -> None:

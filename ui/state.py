@@ -34,7 +34,10 @@ def embedding_source(settings: Settings):
         raise ac.VectorFileError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors). "
                                  "An uploaded file stays in the browser that uploaded it: a shared link cannot "
                                  "carry it.")
-    return resources.uploaded_source(upload.getvalue(), upload.name)
+    parsed = resources.parsed_upload(upload)
+    if parsed.error is not None:
+        raise ac.VectorFileError(parsed.error)
+    return parsed.table
 
 
 def learned_for(settings: Settings, source) -> ac.Projections | None:
