@@ -45,8 +45,8 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
     plain = settings.projections == "off" and not settings.residual
     targets = {name: a for name, a in results.items() if a.target_index is not None}
     if not targets:
-        messages.info(f"The target word '{messages.shorten(settings.target)}' is in neither sentence: type it into "
-                      "a sentence, or pick another target in the sidebar.")
+        messages.info(messages.target_missing(settings.target, "either sentence",
+                                              ": type it into a sentence, or pick another target in the sidebar"))
         return
     senses = resources.sense_pairs()
     for col, (name, a) in zip(st.columns(len(targets), gap="large"), targets.items()):

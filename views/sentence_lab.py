@@ -52,7 +52,7 @@ def attention_tab() -> None:
             charts.show(charts.heatmap(shown[name], words, title=f"{view} [{len(words)} x {len(words)}]",
                                        value_name=view, diverging=view != "weights", bound=bound))
             if a.target_index is None:
-                messages.info(f"The target word '{settings.target}' is not in this sentence.")
+                messages.info(messages.target_missing(settings.target, "this sentence"))
             else:
                 charts.show(charts.attention_bars(a.trace.attention_weights[a.target_index], words,
                                                   title=f"where '{words[a.target_index]}' looks (its row of weights)",
