@@ -120,7 +120,8 @@ def test_user_text_in_messages_is_escaped_not_markdown():
     at = plain_app(s1="I love apple", s2="", target="$5 and $10 :red[x] [a](javascript:alert(1))")
     no_exception(at)
     msg = [v for v in raw_texts(at, "info") if "target word" in v][0]
-    assert "\\$5" in msg and "\\[a\\]\\(javascript\\:alert\\(1\\)\\)" in msg and "\\:red\\[x\\]" in msg
+    # (echoed shortened to 40 characters since "Hostile input, round two": the link's tail is cut off)
+    assert "\\$5" in msg and "\\[a\\]\\(javascript\\:alert" in msg and "\\:red\\[x\\]" in msg
 
 
 def test_long_text_is_truncated_with_a_notice():
