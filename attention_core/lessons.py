@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .attention import AttentionTrace, Projections, resolve_scale, self_attention, softmax
+from .numbers import format_number
 from .pipeline import Mechanism, SentenceAnalysis
 
 HEATMAP_VIEWS = ("weights", "scaled scores", "raw scores")
@@ -182,12 +183,18 @@ def dot_line(a, b, name: str) -> str:
     if len(a) <= 4:
         terms = " + ".join(f"({_num(x)} x {_num(y)})" for x, y in zip(a, b))
         return f"{name} = {terms} = {_num(value)}"
-    return f"{name} = sum of {len(a)} products = {value:.4f}"
+    return f"{name} = sum of {len(a)} products = {_fixed(value)}"
 
 
 def _num(x: float) -> str:
     x = float(x)
-    return f"{x:g}" if abs(x - round(x)) < 1e-12 else f"{x:.4f}"
+    return f"{x:g}" if abs(x - round(x)) < 1e-12 else _fixed(x)
+
+
+def _fixed(x: float, decimals: int = 4) -> str:
+    """``x`` with ``decimals`` decimals, or ``format_number`` when that would be long (3.4e38: 39 digits)."""
+    out = f"{float(x):.{decimals}f}"
+    return out if len(out) <= 12 else format_number(x)
 
 
 def follow_word(trace: AttentionTrace, words: Sequence[str], row: int) -> list[str]:
@@ -201,7 +208,7 @@ def follow_word(trace: AttentionTrace, words: Sequence[str], row: int) -> list[s
                  + f"  (sum = {t.attention_weights[row].sum():.12f})")
     lines.append(f"{w}' = " + " + ".join(f"{a:.5f} x V({words[j]})" for j, a in enumerate(t.attention_weights[row])))
     out = t.contextual_embeddings[row]
-    lines.append("    = [" + ", ".join(f"{v:.4f}" for v in out[:8]) + (", ...]" if len(out) > 8 else "]"))
+    lines.append("    = [" + ", ".join(_fixed(v) for v in out[:8]) + (", ...]" if len(out) > 8 else "]"))
     return lines
 
 

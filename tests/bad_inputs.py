@@ -225,4 +225,41 @@ MESSAGE_ROWS = (
     AUTOLINK_TRIGGERS + HOSTILE_MESSAGES + [(f"shorten({t!r}, {n})", repr(e), name) for t, n, e, name in SHORTEN]
 )
 
-ALL = [*TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS, *[(x, repr(out), n) for x, out, n in NUMBERS], *MESSAGE_ROWS]
+# --- 6. the UI: uploads, links, echoes, session state, numbers on screen (round two, UI items) ------------
+
+_P = "tests/test_app.py::"
+_L = "tests/test_app_lessons.py::"
+_B = "tests/test_browser.py::"
+
+UI_ROWS = [  # (input, what it must get, test)
+    (b"a 1 2\na 1 2\n\n" * 333_333 + b"a 1 x\n", "a failing 4 MB upload of 1,000,000 lines is parsed once per "
+     "content (not on every rerun, twice); bench/upload.py: later edits <= 1.5x, RSS <= 600 MB",
+     _P + "test_a_failing_upload_is_parsed_once_per_content"),
+    ("?s1=<100,000 characters>", "cut to the box's 500 characters with a notice; the link reopens",
+     _P + "test_link_text_is_capped_so_every_link_reopens"),
+    ("?target=<100,000 characters>, ?concepts=<100 kB>", "cut to 60 / 400 characters; every message short",
+     _P + "test_link_text_is_capped_so_every_link_reopens"),
+    ("every address the app writes while editing and changing pages", "opens in a fresh page: no HTTP 400, "
+     "no exception", _B + "test_every_link_the_app_writes_reopens"),
+    ("apple\ud800 juice (s1), pie\udfff (s2), \ud800 (target), a lone surrogate in the concepts",
+     "cleaned before the link binding: no UnicodeEncodeError",
+     _P + "test_a_lone_surrogate_in_text_state_never_escapes_as_a_traceback"),
+    ({"apple": (float("nan"), 2.0)}, "edited 2-D vectors with a NaN: a message, the tutorial's vectors back",
+     _L + "test_a_nan_in_the_edited_2d_vectors_is_a_message_not_a_traceback"),
+    ("target 'apple pie with cream'", "'Following 'apple', the first word of the target.'",
+     _P + "test_a_multi_word_target_says_it_follows_its_first_word"),
+    ("target ''", "'No target word: type one in the sidebar'", _P + "test_an_empty_target_says_to_type_one"),
+    ("an unreadable upload or an unknown concept word on Step by step / Why scale? / Why projections?",
+     "an error without a 'Sentence 1:' prefix", _L + "test_upload_and_concept_errors_are_not_blamed_on_a_sentence"),
+    ("no file (e.g. the uploader refused one over 5 MB)", "the message and the uploader state 5 MB = 5,000,000 bytes",
+     _L + "test_the_uploader_states_the_limit"),
+    (b"i 3.4e38 1.5e38 -3.4e38\n", "heatmap cells <= 10 characters; metric, score and hand-worked "
+     "lines without 39-digit numbers", _P + "test_legal_but_huge_numbers_are_printed_short"),
+    ("16 concepts, a concept of 10 words", "'only the first 12 concepts are used (4 left out)'; '8 words per concept'",
+     _P + "test_more_than_12_concepts_are_cut_with_a_notice"),
+    ("a map of identical vectors", "'exact', not 'approximate'",
+     _P + "test_a_map_of_identical_vectors_is_exact_not_approximate"),
+    (b"apple 1 2\n", "'1 word x 2 numbers' (not '1 words')", _P + "test_an_upload_summary_counts_in_the_singular"),
+]
+
+ALL = [*UI_ROWS, *TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS, *[(x, repr(out), n) for x, out, n in NUMBERS], *MESSAGE_ROWS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,8 @@ def test_user_text_in_messages_is_escaped_not_markdown():
     at = plain_app(s1="I love apple", s2="", target="$5 and $10 :red[x] [a](javascript:alert(1))")
     no_exception(at)
     msg = [v for v in raw_texts(at, "info") if "target word" in v][0]
-    assert "\\$5" in msg and "\\[a\\]\\(javascript\\:alert\\(1\\)\\)" in msg and "\\:red\\[x\\]" in msg
+    # (echoed shortened to 40 characters since "Hostile input, round two": the link's tail is cut off)
+    assert "\\$5" in msg and "\\[a\\]\\(javascript\\:alert" in msg and "\\:red\\[x\\]" in msg
 
 
 def test_long_text_is_truncated_with_a_notice():
@@ -482,3 +484,127 @@ def test_scene_links_set_the_sidebar_and_leave_the_link():
     unknown = new_app(scene="nope")
     no_exception(unknown)
     assert unknown.sidebar.text_input(key="s1").value == "I love Apple phones"
+
+
+# --- Hostile input, round two: the UI items ---------------------------------------------------------
+
+FAILING_UPLOAD = b"apple 1 2\npie 1 2\n" * 20 + b"bad 1 x\n"  # fails on its last line
+
+
+def test_a_failing_upload_is_parsed_once_per_content(monkeypatch):
+    """A file that fails validation was parsed again on every rerun, twice (sidebar + page)."""
+    from ui import resources
+    resources._parse_upload.clear()
+    calls = []
+    real = ac.parse_vectors
+    monkeypatch.setattr(ac, "parse_vectors", lambda data, **kw: calls.append(len(data)) or real(data, **kw))
+    at = plain_app(embeddings="upload a file")
+    at.sidebar.file_uploader(key="upload_file").set_value(("bad.txt", FAILING_UPLOAD, "text/plain")).run()
+    no_exception(at)
+    assert any("line 41" in e for e in texts(at, "error"))
+    for s1 in ("my dog", "the cat sat", "apple pie"):
+        at.sidebar.text_input(key="s1").set_value(s1).run()
+        no_exception(at)
+    at.switch_page("views/step_by_step.py").run()
+    no_exception(at)
+    assert any("line 41" in e for e in texts(at, "error"))
+    assert calls == [len(FAILING_UPLOAD)], f"parsed {len(calls)} times"
+
+
+def test_link_text_is_capped_so_every_link_reopens():
+    """A 100,000-character ?s1= made the address unopenable (HTTP 400): every text row has max_chars."""
+    from ui import controls
+    caps = {c.key: c.max_chars for c in controls.CONTROLS if c.kind == "text"}
+    assert caps == {"s1": 500, "s2": 500, "target": 60, "concepts": 400}
+    at = plain_app(s1="word " * 20_000, target="x" * 100_000, concepts="tech, " * 20_000)
+    no_exception(at)
+    sb = at.sidebar
+    assert len(sb.text_input(key="s1").value) == 500 and len(sb.text_input(key="target").value) == 60
+    assert len(sb.text_input(key="concepts").value) <= 400
+    for key, cap in caps.items():
+        assert len(at.query_params.get(key, "")) <= cap
+    said = [w for w in texts(at.main, "warning") if "cut to fit" in w]
+    assert len(said) == 1 and all(k in said[0] for k in ("(s1)", "(target)", "(concepts)")), said
+    assert any("Only the first 64 words" in w for w in texts(at, "warning"))
+    assert any("500 characters at most" in c.value for c in sb.caption)
+    for m in texts(at, "info") + texts(at, "warning") + texts(at, "error") + [h.value for h in at.subheader]:
+        assert len(m) < 500, m[:100]
+
+
+@pytest.mark.parametrize("key, value", [("s1", "apple\ud800 juice"), ("s2", "pie\udfff"), ("target", "\ud800"),
+                                        ("target", "app\ud800le"), ("concepts", "tech: technology\ud800 computer")])
+def test_a_lone_surrogate_in_text_state_never_escapes_as_a_traceback(key, value):
+    """A lone surrogate in a text row raised UnicodeEncodeError in the link binding."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_support import APP
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[key] = value
+    at.run()
+    no_exception(at)
+    shown = at.sidebar.text_input(key=key).value
+    assert shown == ac.clean_text(value)
+    shown.encode("utf-8")
+
+
+def test_a_multi_word_target_says_it_follows_its_first_word():
+    at = plain_app(target="apple pie with cream")
+    no_exception(at)
+    assert any("Following 'apple', the first word of the target." in c.value.replace("\\", "")
+               for c in at.sidebar.caption)
+    assert chart_titled(at, "where 'apple' looks")
+    at.sidebar.text_input(key="target").set_value("zzz apple").run()
+    no_exception(at)
+    assert any("The target word 'zzz' (the first word of the target 'zzz apple') is not in this sentence" in v
+               for v in texts(at, "info")), texts(at, "info")
+
+
+def test_an_empty_target_says_to_type_one():
+    at = plain_app(target="")
+    no_exception(at)
+    said = texts(at, "info")
+    assert any(v.startswith("No target word: type one in the sidebar") for v in said), said
+    assert not any("''" in v for v in said)
+
+
+def test_more_than_12_concepts_are_cut_with_a_notice():
+    text = "; ".join(f"c{i}: word{i} other{i}" for i in range(15)) + "; many: a b c d e f g h i j"
+    at = plain_app(embeddings="GloVe concept axes", concepts=text)
+    no_exception(at)
+    said = [w for w in texts(at.sidebar, "warning") if w.startswith("Concepts:")]
+    assert said and "only the first 12 concepts are used (4 left out)" in said[0], said
+    at = plain_app(concepts="tech: a b c d e f g h i j")
+    assert any("8 words per concept at most (2 words left out)" in w for w in texts(at.sidebar, "warning"))
+
+
+def test_a_map_of_identical_vectors_is_exact_not_approximate():
+    at = plain_app(tab="Map", s1="apple", s2="apple")
+    no_exception(at)
+    said = [c.value for c in at.main.caption if "Hollow circle" in c.value]
+    assert said and "exact" in said[0] and "approximate" not in said[0], said
+
+
+def test_an_upload_summary_counts_in_the_singular():
+    at = plain_app(embeddings="upload a file")
+    at.sidebar.file_uploader(key="upload_file").set_value(("one.txt", b"apple 1 2\n", "text/plain")).run()
+    no_exception(at)
+    assert any(s.startswith("1 word x 2 numbers") for s in texts(at.sidebar, "info")), texts(at.sidebar, "info")
+
+
+HUGE = b"".join(w + b" 3.4e38 1.5e38 -3.4e38\n" for w in (b"i", b"love", b"apple", b"phones", b"juice"))
+
+
+@pytest.mark.parametrize("view", ["views/sentence_lab.py", "views/step_by_step.py", "views/why_projections.py"])
+def test_legal_but_huge_numbers_are_printed_short(view):
+    """An upload with 3.4e38 entries printed 78-digit numbers in heatmap cells, metrics and worked lines."""
+    at = plain_app(embeddings="upload a file", scale="false")
+    at.sidebar.file_uploader(key="upload_file").set_value(("huge.txt", HUGE, "text/plain")).run()
+    at.switch_page(view).run()
+    no_exception(at)
+    cells = [t for _, df in charts(at) if "text" in df.columns and "value" in df.columns for t in df["text"]]
+    assert cells and max(len(t) for t in cells) <= 10, max(cells, key=len)
+    long_integer_part = re.compile(r"(?<![\d.])\d{8,}")  # 3.4e38 printed whole has 39 digits before the point
+    for block in [c.value for c in at.code if "score(" in c.value] + [m.value for m in at.metric]:
+        assert not long_integer_part.search(block), block[:300]
+    if view == "views/why_projections.py":
+        assert at.metric and all(len(m.value) <= 10 for m in at.metric), [m.value for m in at.metric]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import attention_core as ac
-from tests.apptest_support import chart_titled, charts, no_exception, plain_app
+from tests.apptest_support import chart_titled, charts, no_exception, plain_app, texts
 
 
 def open_page(view: str, **query):
@@ -234,3 +234,49 @@ def test_learned_page_shows_a_live_counterexample():
     md = "\n".join(m.value for m in at.markdown)
     assert "I deposited money at the bank" in md and "looks most at" in md
     assert "**deposited**" in md and "sediments" in md  # d_k 16, seed 0: measured, not written in
+
+
+# --- Hostile input, round two: the UI items ---------------------------------------------------------
+
+ONE_SENTENCE_VIEWS = ["views/step_by_step.py", "views/why_scale.py", "views/why_projections.py"]
+
+
+@pytest.mark.parametrize("view", ONE_SENTENCE_VIEWS)
+def test_upload_and_concept_errors_are_not_blamed_on_a_sentence(view):
+    """Errors about the vectors started with a wrong 'Sentence 1:'; the no-file message states the limit."""
+    at = plain_app(embeddings="upload a file")
+    at.switch_page(view).run()
+    no_exception(at)
+    errors = texts(at, "error")
+    assert any(e.startswith("Upload a GloVe or word2vec text file of at most 5 MB (5,000,000 bytes)")
+               for e in errors), errors
+    at.sidebar.file_uploader(key="upload_file").set_value(("bad.txt", b"apple 1 2\npie 1\n", "text/plain")).run()
+    no_exception(at)
+    assert any("line 2" in e for e in texts(at, "error")), texts(at, "error")
+    concepts = plain_app(embeddings="GloVe concept axes", concepts="tech, qzxvw")
+    concepts.switch_page(view).run()
+    no_exception(concepts)
+    for page in (at, concepts):
+        assert texts(page, "error") and not any(e.startswith("Sentence") for e in texts(page, "error"))
+    assert any("qzxvw" in e for e in texts(concepts, "error"))
+
+
+def test_the_uploader_states_the_limit():
+    at = plain_app(embeddings="upload a file")
+    up = at.sidebar.file_uploader(key="upload_file")
+    assert "5 MB" in up.label and f"{ac.MAX_UPLOAD_BYTES:,} bytes" in up.help
+
+
+def test_a_nan_in_the_edited_2d_vectors_is_a_message_not_a_traceback():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_support import APP
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["embeddings"] = "tutorial 2-D"
+    at.session_state["toy_vectors"] = {"apple": (float("nan"), 2.0), "love": (-4.0, 3.0), "phones": (2.0, 2.0)}
+    at.run()
+    at.switch_page("views/step_by_step.py").run()
+    no_exception(at)
+    said = texts(at, "error")
+    assert any("The edited 2-D vectors cannot be used" in e and "'apple'" in e for e in said), said
+    assert at.code, "the walk-through is still drawn (with the tutorial's vectors)"

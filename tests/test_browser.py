@@ -228,6 +228,7 @@ def test_shareable_link_reopens_the_same_settings(lab, lab_browser, lab_server):
 
 # --- 5. bad sentences, typed and linked ---------------------------------------------------------
 
+SENTENCE_MAX_CHARS = 500  # the controls table's max_chars of s1 and s2
 LONG = ("the cat sat on the mat " * 5000)[:100_000]  # 100,000 characters, far over the 64-word cap
 MARKDOWN = "$5 and $10 :red[x] [a](javascript:alert(1))"
 SCRIPT = "<script>alert(1)</script>"
@@ -269,6 +270,12 @@ INJECTION_CHECKS_JS = """() => ({
 })"""
 
 
+def paste(text: str, limit: int = SENTENCE_MAX_CHARS) -> str:
+    """What a paste of ``text`` leaves in a box of ``limit`` characters. The browser's own maxlength cuts a
+    real paste; Playwright's fill() bypasses it and Streamlit then ignores the whole over-long value."""
+    return text[:limit]
+
+
 def link_for(text: str) -> str:
     """?s1=... for ``text``: percent-encoded (spaces %20, tab %09, newline %0A).
 
@@ -290,11 +297,11 @@ def test_bad_sentence_end_to_end(lab, bad: Bad, how: str):
         lab.goto(link_for(bad.text))
     else:
         lab.goto("/")
-        lab.set_text(S1, bad.text)
+        lab.set_text(S1, paste(bad.text))
     page = lab.page
 
-    # an <input> cannot hold line breaks: the browser drops them from what it shows
-    shown = bad.text.replace("\r", "").replace("\n", "")
+    # an <input> cannot hold line breaks: the browser drops them from what it shows; the box holds 500 characters
+    shown = bad.text.replace("\r", "").replace("\n", "")[:SENTENCE_MAX_CHARS]
     assert lab.text_input(S1).input_value() == shown
     if how == "typed":
         assert query(lab).get("s1") == [shown], "the URL should carry the typed sentence"
@@ -634,3 +641,59 @@ def test_csv_downloads_work_in_the_browser(lab):
     assert len(lines) == 1 + 4 + 4  # outputs: a header and one row per word of the two sentences
     assert not bs.exception_texts(lab.page)
     lab.assert_clean()
+
+
+# --- 7. every link the app writes reopens (Hostile input, round two) ----------------------------------
+
+
+def test_every_link_the_app_writes_reopens(lab, lab_browser, lab_server):
+    """Pasting 100,000 characters into a sentence wrote them into the address, and reloading it got HTTP 400.
+    Every address the app writes during edits, on every page, opens in a fresh page: no HTTP 400, the app
+    renders, no exception."""
+    written = []
+
+    def record():
+        if lab.page.url not in written:
+            written.append(lab.page.url)
+
+    lab.goto("/")
+    record()
+    for label, value, cap in ((S1, LONG, 500), ("Sentence 2 (optional)", "x" * 5000 + " apple", 500),
+                              ("Target word (followed on every page)", "apple " * 200, 60),
+                              ("Concepts (name: a few words; ...)", "tech, " * 2000, 400)):
+        lab.set_text(label, paste(value, cap))
+        record()
+        assert len(lab.text_input(label).input_value()) <= 500
+    for title in ("Step by step", "Why projections?", "Sentence Lab"):
+        link = lab.page.locator(bs.NAV_LINK_SELECTOR).filter(has_text=title).first
+        bs.wait_rerun(lab.page, link.click, expect_rerun=False)
+        bs.wait_idle(lab.page)
+        record()
+    lab.assert_clean()
+    # a 100 kB link from elsewhere (opened in a fresh context: see link_for) is cut to fit, and said
+    long = bs.LabPage.open(lab_browser, lab_server)
+    try:
+        long.goto(link_for(LONG))
+        assert alert_box(long, "cut to fit").is_visible()
+        assert len(query(long).get("s1", [""])[0]) == SENTENCE_MAX_CHARS, "the address now carries what is used"
+        written.append(long.page.url)
+        long.assert_clean()
+    finally:
+        long.close()
+
+    problems = []
+    for url in written:
+        other = bs.LabPage.open(lab_browser, lab_server)
+        try:
+            response = other.page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+            if response is None or response.status >= 400:
+                problems.append(f"{len(url)} characters: HTTP {response and response.status}")
+                continue
+            bs.wait_idle(other.page, timeout=60_000)
+            other.sidebar.get_by_label(S1, exact=True).wait_for(state="visible", timeout=60_000)
+            if bs.exception_texts(other.page):
+                problems.append(f"{len(url)} characters: exception {bs.exception_texts(other.page)[0][:200]}")
+        finally:
+            other.close()
+    assert len(written) >= 6 and max(len(u) for u in written) < 8_000, [len(u) for u in written]
+    assert not problems, "\n".join(problems)

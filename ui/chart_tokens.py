@@ -12,6 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+import attention_core as ac
 from ui.chart_base import (
     CONFIG,
     FONT_SIZE,
@@ -22,6 +23,12 @@ from ui.chart_base import (
     spec_template,
     token_labels,
 )
+
+
+def cell_text(v: float, decimals: int) -> str:
+    """``v`` with ``decimals`` decimals when that is short, else ``ac.format_number`` (at most 10 characters)."""
+    out = f"{v:.{decimals}f}"
+    return out if len(out) <= 8 else ac.format_number(v)
 
 
 def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
@@ -48,7 +55,7 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
         "query": np.asarray(rows)[ri], "query_pos": ri,
         "key": np.asarray(cols)[ci], "key_pos": ci,
         "value": values,
-        "text": [f"{v:.{decimals}f}" for v in values],
+        "text": [cell_text(v, decimals) for v in values],  # 3.4e38 with .2f printed 39 digits
         "dark": (np.abs(values) > 0.6 * bound) if diverging else (values < 0.55),
     })
     n = max(n_r, n_c)
@@ -98,7 +105,7 @@ def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = ""
     labels = token_labels(words)
     w = np.asarray(weights, dtype=float)
     df = pd.DataFrame({"key": labels, "key_pos": np.arange(len(labels)), "weight": w,
-                       "text": [f"{v:.2f}" for v in w]})
+                       "text": [cell_text(v, 2) for v in w]})
     return filled(_bars_template(colour), df, title=title, height=max(90, 30 * len(labels)), width=width)
 
 

@@ -41,6 +41,7 @@ class Control:
     shown_when: Callable[[], bool] | None = None  # sidebar rows shown only in some states
     pair: bool = False  # shares a row with the next control in the sidebar
     parse: Callable[[object], object] | None = None  # widget value -> Settings value
+    max_chars: int | None = None  # text rows: the most the box (and so the link) carries; every link reopens
 
 
 def _embeddings_are(kind: str) -> Callable[[], bool]:
@@ -58,9 +59,11 @@ CONTROLS: tuple[Control, ...] = (
     Control("present", "Presenter view", False, "toggle", "View",
             help="For a projector: the sidebar closes, charts and their text grow. Open the sidebar "
                  "(top left) to change anything, or to leave presenter view."),
-    Control("s1", "Sentence 1", "I love Apple phones", "text", "Sentences"),  # the tutorial's first sentence
-    Control("s2", "Sentence 2 (optional)", "I love apple juice", "text", "Sentences"),  # same apple, other sense
-    Control("target", "Target word (followed on every page)", "apple", "text", "Sentences",
+    # text rows carry max_chars: a 100,000-character sentence in the link made the address unopenable (HTTP 400);
+    # 500 characters are ~90 words, more than the 64 the tokenizer uses
+    Control("s1", "Sentence 1", "I love Apple phones", "text", "Sentences", max_chars=500),  # the tutorial's first
+    Control("s2", "Sentence 2 (optional)", "I love apple juice", "text", "Sentences", max_chars=500),  # other sense
+    Control("target", "Target word (followed on every page)", "apple", "text", "Sentences", max_chars=60,
             parse=lambda v: str(v).strip()),
     Control("embeddings", "Word vectors", "glove", "select", "Embeddings", help=EMBEDDING_HELP,
             options={"glove": "GloVe 50-d", "concepts": "GloVe concept axes", "random": "random vectors",
@@ -70,6 +73,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("seed", "Vector seed", 0, "number", "Embeddings", limits=(0, 10_000), shown_when=_embeddings_are("random"),
             help="which random vectors: the same seed always gives every word the same vector"),
     Control("concepts", "Concepts (name: a few words; ...)", ac.DEFAULT_CONCEPT_TEXT, "text", "Embeddings",
+            max_chars=400,  # twice the default's ~190 characters
             parse=lambda v: ac.parse_concepts(v).concepts,  # the tutorial's named axes, each a few words
             help="Each concept is the average direction of a few words: 'tech: technology computer software'. "
                  "Separate concepts with ';'. A plain list 'tech, fruit' makes one-word concepts."),
@@ -133,18 +137,60 @@ def _accepts(c: Control, raw: str) -> bool:
     return True
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def fit_text(c: Control, text: str) -> str:
+    """``text`` made a value row ``c`` can hold and put in a link: lone surrogates removed
+    (``clean_text``: else ``UnicodeEncodeError`` in the link binding), cut to ``max_chars``."""
+    text = str(text) if _encodable(str(text)) else ac.clean_text(str(text))
+    return text[:c.max_chars] if c.max_chars is not None else text
+
+
+def clean_text_state() -> list[str]:
+    """Make every text row's value in this session fit (before the widgets are built): a value set through
+    session state (a test, a scene) or typed with a lone surrogate would otherwise escape as a traceback
+    when Streamlit writes it into the link. Returns the keys that were changed."""
+    changed = []
+    for c in CONTROLS:
+        value = st.session_state.get(c.key) if c.kind == "text" else None
+        if isinstance(value, str) and fit_text(c, value) != value:
+            st.session_state[c.key] = fit_text(c, value)
+            changed.append(c.key)
+    return changed
+
+
 def sanitize_query_params() -> list[str]:
     """Drop URL values the widgets could not accept, before the widgets are built.
 
+    A text value that is too long for its row (or not encodable) is not dropped but fitted: the link
+    keeps what the box can hold, and the keys go to ``st.session_state[CUT_KEY]`` for a notice.
     Returns the keys of the parameters that were reset to their defaults.
     """
     qp = st.query_params
+    cut = []
+    for c in CONTROLS:
+        if c.kind == "text" and c.in_link and c.key in qp and len(qp.get_all(c.key)) == 1:
+            raw = qp.get_all(c.key)[0]
+            if fit_text(c, raw) != raw:
+                qp[c.key] = fit_text(c, raw)
+                st.session_state.pop(c.key, None)
+                cut.append(c.key)
+    st.session_state[CUT_KEY] = cut
     reset = [c.key for c in CONTROLS if c.in_link and c.key in qp
              and (len(qp.get_all(c.key)) != 1 or not _accepts(c, qp.get_all(c.key)[0]))]
     for key in reset:
         del qp[key]
         st.session_state.pop(key, None)
     return reset
+
+
+CUT_KEY = "_link_text_cut"  # the text rows this run's link had to fit (said at the top of the page)
 
 
 # --- widgets --------------------------------------------------------------------
@@ -162,7 +208,10 @@ def widget(key: str, where=None, **extra):
     current = st.session_state.get(c.key)
     fresh = current is None or (bool(c.options) and current not in labels)  # nothing usable there yet
     if c.kind == "text":
-        value = where.text_input(c.label, **({"value": c.default} if fresh else {}), **common)
+        value = where.text_input(c.label, **({"value": c.default} if fresh else {}), max_chars=c.max_chars,
+                                 **common)
+        if c.max_chars is not None and len(value) >= c.max_chars:  # the box cut a longer text (typed or pasted)
+            where.caption(f"{c.max_chars} characters at most: a longer text is cut to its first {c.max_chars}.")
     elif c.kind in ("select", "radio"):
         index = {"index": labels.index(c.options[c.default])} if fresh else {}
         if c.kind == "select":
@@ -203,6 +252,7 @@ def render_sidebar(extras: dict[str, Callable] | None = None) -> list[str]:
     """Every shared control, once per run (from app.py). ``extras[key](sidebar)`` runs after row ``key``.
 
     Returns the link parameters that were reset (for a notice at the top of the page)."""
+    clean_text_state()
     reset = sanitize_query_params()
     sb, section, pending = st.sidebar, None, None
     for c in SIDEBAR:

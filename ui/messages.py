@@ -116,12 +116,60 @@ def sentence_notices(tokens, known, vocabulary: str, oov_label: str, where=st) -
         info(f"Not in {vocabulary}: {', '.join(unknown)}. They get the {oov_label}.", where)
 
 
+MAX_MESSAGE_CHARS = 400  # a message is read, not scrolled: longer ones (echoing a pasted text) are cut
+
+
+# Errors about the vectors or the settings, not about a sentence: said without "Sentence 1:" in front
+# (an upload that cannot be read, a concept word GloVe lacks, learned projections on other vectors).
+NOT_ABOUT_THE_SENTENCE = (ac.SettingsError, ac.VectorFileError, ac.UnknownWordError)
+
+
 def problem(where: str, exc: Exception) -> None:
     """A sentence the core refused: an empty one is a warning (nothing is wrong, there is nothing to
-    show yet), anything else an error. Same colour for the same problem on every page."""
+    show yet), anything else an error. Same colour for the same problem on every page.
+
+    ``where`` ("Sentence 1") is put in front only of problems with the sentence itself: an unreadable
+    upload or an unknown concept word is the same on every sentence, so no sentence is blamed."""
+    text = shorten(str(exc), MAX_MESSAGE_CHARS)
     if isinstance(exc, ac.WaitingForInputError):  # not a mistake: the page waits for a file
-        info(str(exc))
-    elif isinstance(exc, ac.SettingsError):  # about the settings, not the sentence: no "Sentence 1:" in front
-        error(str(exc))
+        info(text)
+    elif isinstance(exc, NOT_ABOUT_THE_SENTENCE):
+        error(text)
     else:
-        (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {exc}")
+        (warning if isinstance(exc, ac.EmptyInputError) else error)(f"{where}: {text}")
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """User text for a message: shortened, in quotes ("'apple'"; "'I love…'" when it was longer)."""
+    return f"'{shorten(text, limit)}'"
+
+
+def target_words(target: str) -> list[str]:
+    """The target's words as the tokenizer reads them ([] when it has none)."""
+    try:
+        return list(ac.tokenize(target).words)
+    except ac.EmptyInputError:
+        return []
+
+
+NO_TARGET = "No target word: type one in the sidebar (Target word) to follow it on every page."
+
+
+def target_missing(target: str, where: str, then: str = "") -> str:
+    """What to say when the target is not found in ``where`` ("this sentence", "either sentence", ...);
+    ``then`` continues the sentence (": showing the first word's row"). An empty target gets ``NO_TARGET``."""
+    words = target_words(target)
+    if not words:
+        return NO_TARGET
+    if len(words) > 1:
+        return (f"The target word {quoted(words[0])} (the first word of the target {quoted(target)}) is not in "
+                f"{where}{then}.")
+    return f"The target word {quoted(target)} is not in {where}{then}."
+
+
+def target_note(target: str) -> str | None:
+    """What is followed when the target has more than one word (None when it has one, or none)."""
+    words = target_words(target)
+    if len(words) > 1:
+        return f"Following {quoted(words[0])}, the first word of the target."
+    return None

@@ -51,6 +51,10 @@ def map_tab(results: Mapping[str, ac.SentenceAnalysis]) -> None:
                                 colours=colours))
     kept = pca.explained_variance_ratio.sum()
     pc1, pc2 = (round(100 * v) for v in pca.explained_variance_ratio)  # the same rounding as the axes' title
+    if not pca.explained_variance_ratio.any():  # no variance at all: every point is at one spot, nothing is lost
+        st.caption(f"Hollow circle = {start}, filled arrow head = output after attention. Every point is at the same "
+                   "spot (the vectors are identical), so there is no variance to show: the picture is exact.")
+        return
     st.caption(
         f"Hollow circle = {start}, filled arrow head = output after attention. One PCA basis for all points; "
         f"together the two axes keep {pc1}% + {pc2}% of the variance"
@@ -62,7 +66,7 @@ def meaning_tab(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, 
     """What the target means before and after: nearest GloVe words and concept scores."""
     targets = {name: a for name, a in results.items() if a.target_index is not None}
     if not targets:
-        messages.info(f"The target word '{settings.target}' is in neither sentence.")
+        messages.info(messages.target_missing(settings.target, "either sentence"))
         return
     st.subheader(f"What does '{messages.escape(messages.shorten(settings.target, 40))}' mean here?")
     st.caption("Before attention every sentence starts from the same static vector. Nearest words are the closest "

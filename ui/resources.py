@@ -7,7 +7,9 @@ axes, parsed uploads and trained projections; ``st.cache_data`` for small per-qu
 from __future__ import annotations
 
 import gc
+import hashlib
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -38,9 +40,43 @@ def _concept_source(key: tuple[tuple[str, tuple[str, ...]], ...]) -> ac.ConceptE
     return ac.concept_axes([ac.Concept(name, words) for name, words in key], glove())
 
 
-@st.cache_resource(max_entries=8, show_spinner="Reading your vector file…")
-def uploaded_source(data: bytes, name: str) -> ac.VectorTable:
-    return ac.parse_vectors(data, name=name)
+@dataclass(frozen=True)
+class ParsedUpload:
+    """What one uploaded file gave: its table, or the message saying why it could not be read.
+
+    Only the message is kept of an error, never the exception: its traceback would hold the
+    parser's frames, and with them the file's bytes, for as long as the cache entry lives."""
+
+    table: ac.VectorTable | None
+    error: str | None = None
+
+
+def parsed_upload(upload) -> ParsedUpload:
+    """The uploaded file parsed ONCE per content (success and failure alike), shared by the sidebar and
+    the page and by every session that uploads the same file.
+
+    ``st.cache_resource`` does not cache exceptions, so a file that failed validation used to be parsed
+    again on every rerun, twice (sidebar + page): a 4 MB file of a million lines cost ~4 s per edit.
+    The key is a blake2b digest of the bytes (and the name); the digest of this session's file is
+    remembered by the upload's ``file_id``, so a rerun neither hashes nor copies the 4 MB again. The
+    bytes themselves stay only where Streamlit keeps the upload."""
+    memo = st.session_state.get(_DIGEST_KEY)
+    if memo is None or memo[0] != upload.file_id:
+        memo = (upload.file_id, hashlib.blake2b(upload.getbuffer(), digest_size=20).hexdigest())
+        st.session_state[_DIGEST_KEY] = memo
+    return _parse_upload(memo[1], upload.name, upload)
+
+
+_DIGEST_KEY = "_upload_digest"  # (file_id, digest) of this session's upload
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading your vector file…")
+def _parse_upload(digest: str, name: str, _upload) -> ParsedUpload:
+    """(``_upload`` is not part of the key: the digest is.) At most 4 files are kept."""
+    try:
+        return ParsedUpload(ac.parse_vectors(_upload.getvalue(), name=name))
+    except ac.AttentionLabError as exc:
+        return ParsedUpload(None, str(exc))
 
 
 @st.cache_resource

@@ -7,13 +7,18 @@ import streamlit as st
 import attention_core as ac
 from ui import controls, messages, resources, scenes
 
+UPLOAD_HELP = (f"At most {ac.MAX_UPLOAD_BYTES / 1e6:g} MB = {ac.MAX_UPLOAD_BYTES:,} bytes, "
+               f"{ac.vectorfile.MAX_ROWS:,} words and {ac.vectorfile.MAX_DIM:,} numbers per word. One word per line "
+               "followed by its numbers (GloVe), optionally after a word2vec header line '<count> <dimension>'.")
+
 
 def _embedding_notes(sb) -> None:
     kind = controls._selected("embeddings")
     if kind == "toy":
         sb.caption("2-D vectors for: " + ", ".join(ac.TOY_VECTORS) + ". Try: love apple phones.")
     if kind == "upload":
-        sb.file_uploader("GloVe or word2vec text file (max 5 MB)", type=["txt", "vec"], key="upload_file")
+        sb.file_uploader(f"GloVe or word2vec text file (max {ac.MAX_UPLOAD_BYTES / 1e6:g} MB)", type=["txt", "vec"],
+                         key="upload_file", help=UPLOAD_HELP)
         _upload_summary(sb)
 
 
@@ -23,12 +28,16 @@ def _upload_summary(where) -> None:
     upload = st.session_state.get("upload_file")
     if upload is None:
         return
-    try:
-        table = resources.uploaded_source(upload.getvalue(), upload.name)
-    except ac.AttentionLabError:
+    table = resources.parsed_upload(upload).table
+    if table is None:
         return
-    lines = [f"{len(table.words):,} words x {table.dim} numbers"] + list(getattr(table, "notes", ()))
+    lines = [f"{len(table.words):,} {_plural(len(table.words), 'word')} x {table.dim} "
+             f"{_plural(table.dim, 'number')}"] + list(getattr(table, "notes", ()))
     messages.info(". ".join(line.rstrip(".") for line in lines) + ".", where)  # escaped: the file is user text
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
 def _projection_note(sb) -> None:
@@ -40,13 +49,39 @@ def _projection_note(sb) -> None:
                    "the tutorial's). d_k and the seed above still set Why projections? and Learned projections.")
 
 
+def _target_note(sb) -> None:
+    note = messages.target_note(str(st.session_state.get("target", "")))
+    if note:
+        sb.caption(messages.escape(note))  # the target is user text
+
+
+def _concepts_note(sb) -> None:
+    """Concepts beyond the limits are left out: say so below the box (they were cut without a word)."""
+    parsed = ac.parse_concepts(str(st.session_state.get("concepts", "")))
+    cut = []
+    if parsed.dropped_concepts:
+        cut.append(f"only the first {ac.concepts.MAX_CONCEPTS} concepts are used ({parsed.dropped_concepts} left out)")
+    if parsed.dropped_words:
+        cut.append(f"{ac.concepts.MAX_CONCEPT_WORDS} words per concept at most ({parsed.dropped_words} word"
+                   f"{'s' * (parsed.dropped_words != 1)} left out)")
+    if cut:
+        messages.warning("Concepts: " + "; ".join(cut) + ".", sb)
+
+
 def render() -> None:
     """Build every shared control, once per run (from app.py); a link's bad settings are said on top."""
     scenes.apply_from_link()  # ?scene=bank: before the widgets read their values
-    reset = controls.render_sidebar({"embeddings": _embedding_notes, "proj_seed": _projection_note})
+    reset = controls.render_sidebar({"target": _target_note, "embeddings": _embedding_notes,
+                                     "concepts": _concepts_note, "proj_seed": _projection_note})
     # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
     st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
         named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key})" for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",
+                   icon=":material/link_off:")
+    cut = st.session_state.get(controls.CUT_KEY) or ()
+    if cut:  # fixed names and numbers only, never user text
+        named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key}): the first "
+                          f"{controls.BY_KEY[key].max_chars:,} characters" for key in cut)
+        st.warning(f"This link had text longer than its box holds, so it was cut to fit. Used: {named}.",
                    icon=":material/link_off:")

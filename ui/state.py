@@ -31,10 +31,14 @@ def embedding_source(settings: Settings):
         return toy_source()
     upload = st.session_state.get("upload_file")
     if upload is None:
-        raise ac.WaitingForInputError("Upload a GloVe or word2vec text file in the sidebar (or pick other vectors). "
-                                 "An uploaded file stays in the browser that uploaded it: a shared link cannot "
-                                 "carry it.")
-    return resources.uploaded_source(upload.getvalue(), upload.name)
+        raise ac.WaitingForInputError(
+            f"Upload a GloVe or word2vec text file of at most {ac.MAX_UPLOAD_BYTES / 1e6:g} MB "
+            f"({ac.MAX_UPLOAD_BYTES:,} bytes) in the sidebar (or pick other vectors); a larger file is refused by "
+            "the uploader. An uploaded file stays in the browser that uploaded it: a shared link cannot carry it.")
+    parsed = resources.parsed_upload(upload)
+    if parsed.error is not None:
+        raise ac.VectorFileError(parsed.error)
+    return parsed.table
 
 
 def learned_for(settings: Settings, source) -> ac.Projections | None:

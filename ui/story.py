@@ -45,11 +45,9 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
     st.caption("Mechanism: " + mechanism_line(settings))
     plain = settings.projections == "off" and not settings.residual
     targets = {name: a for name, a in results.items() if a.target_index is not None}
-    if not targets and settings.target.strip():
-        messages.info(f"The target word '{messages.shorten(settings.target)}' is in neither sentence: type it into "
-                      "a sentence, or pick another target in the sidebar.")
-    elif not targets:
-        messages.info("No target word: type the word to follow into the sidebar's 'Target word'.")
+    if not targets:
+        messages.info(messages.target_missing(settings.target, "either sentence",
+                                              ": type it into a sentence, or pick another target in the sidebar"))
     senses = resources.sense_pairs()
     for col, (name, a) in zip(st.columns(len(results), gap="large"), results.items()):
         i, colour = a.target_index, colour_of(name)
@@ -58,7 +56,7 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
             messages.sentence_notices(a.tokens, a.known, source.name, state.oov_label(settings))
             if i is None:
                 if targets:
-                    messages.info(f"The target word '{messages.shorten(settings.target)}' is not in this sentence.")
+                    messages.info(messages.target_missing(settings.target, "this sentence"))
                 continue
             target_bars(a, colour)
             if settings.embeddings == "glove" and a.word_space:

@@ -29,8 +29,11 @@ def show_matrix(title: str, matrix: np.ndarray, rows: Sequence[str], cols: Seque
     where.markdown(f"**{title}** &nbsp; `[{n} x {m}]`")
     if note:
         where.caption(note)
-    where.dataframe(matrix_frame(matrix, rows, cols, decimals), width="stretch",
-                    height=min(4 + ROW_PX * (n + 1), 456))
+    frame = matrix_frame(matrix, rows, cols, decimals)
+    big = bool(np.nanmax(np.abs(np.asarray(matrix, dtype=float)), initial=0) >= 1e6)  # 3.4e38: 39 digits in a cell
+    where.dataframe(frame, width="stretch", height=min(4 + ROW_PX * (n + 1), 456),
+                    column_config={c: st.column_config.NumberColumn(format="%.4g") for c in frame.columns}
+                    if big else None)
 
 
 def export_csv(sentences: Mapping[str, ac.SentenceAnalysis]) -> tuple[bytes, bytes]:
@@ -41,6 +44,12 @@ def export_csv(sentences: Mapping[str, ac.SentenceAnalysis]) -> tuple[bytes, byt
             pd.DataFrame(outputs).to_csv(index=False).encode("utf-8-sig"))
 
 
+def fixed(x: float, decimals: int = 4) -> str:
+    """``x`` with ``decimals`` decimals, or ``ac.format_number`` when that would be long (3.4e38: 39 digits)."""
+    out = f"{float(x):.{decimals}f}"
+    return out if len(out) <= 12 else ac.format_number(x)
+
+
 def asymmetry_text(S: np.ndarray, fmt: str = ".3f") -> tuple[str, str | None]:
     """The largest |S - Sᵀ| as shown, and a note when it is only rounding (then shown as "0")."""
     a = ac.lessons.asymmetry(S)
@@ -48,4 +57,5 @@ def asymmetry_text(S: np.ndarray, fmt: str = ".3f") -> tuple[str, str | None]:
         note = (f"The computer's value is {a.gap:.1e}: rounding in the last of ~16 digits, because x·y and y·x "
                 "add the same products in a different order.") if a.gap > 0 else None
         return "0", note
-    return format(a.gap, fmt), None
+    out = format(a.gap, fmt)
+    return (out if len(out) <= 10 else ac.format_number(a.gap)), None

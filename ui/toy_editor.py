@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +12,12 @@ from ui import messages, state
 
 def render() -> None:
     st.subheader("The 2-D vectors (edit any number, add or delete a word)")
-    current = state.toy_source()
+    try:
+        current = state.toy_source()
+    except ac.AttentionLabError as exc:  # stored vectors the core refuses (a NaN): say so, go back to the tutorial's
+        messages.error(f"The edited 2-D vectors cannot be used ({exc}), so the tutorial's vectors are back.")
+        state.set_toy_vectors(None)
+        current = state.toy_source()
     table = pd.DataFrame({"word": current.words, "x": current.matrix[:, 0], "y": current.matrix[:, 1]})
     # The editor is keyed by its starting table: once an edit is stored, the next run
     # starts a fresh editor from the stored vectors, so edits survive page changes and
@@ -23,8 +29,14 @@ def render() -> None:
                        "x": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3),
                        "y": st.column_config.NumberColumn(required=True, min_value=-1e3, max_value=1e3)},
     )
+    numbers = edited.assign(**{c: pd.to_numeric(edited[c], errors="coerce") for c in ("x", "y")})
+    finite = np.isfinite(numbers[["x", "y"]].to_numpy(dtype=float)).all(axis=1)
+    left_out = [str(w) for w, ok in zip(numbers["word"], finite) if not ok and str(w).strip() and str(w) != "None"]
+    if left_out:
+        messages.warning("Every word needs two finite numbers: left out until it has them: "
+                         f"{messages.shorten(', '.join(left_out))}.")
     vectors = {ac.lookup_key(str(w).strip()): (float(x), float(y))
-               for w, x, y in edited.dropna().itertuples(index=False) if str(w).strip()}
+               for w, x, y in numbers[finite].dropna().itertuples(index=False) if str(w).strip()}
     if not vectors:
         messages.warning("The table is empty: every word would be unknown. Add a word, or reset.")
     elif vectors != {w: (float(x), float(y)) for w, (x, y) in zip(current.words, current.matrix)}:

@@ -53,8 +53,8 @@ def attention_tab() -> None:
                                   diverging=view != "weights", bound=bound)
             if a.target_index is not None:
                 story.target_bars(a, readout.colour_of(name))
-            elif settings.target.strip():
-                messages.info(f"The target word '{settings.target}' is not in this sentence.")
+            else:
+                messages.info(messages.target_missing(settings.target, "this sentence"))
             if n > story.LONG:  # a 64 x 64 grid has no readable labels: on demand, with its tooltip
                 with st.expander(f"the full heatmap ({n} x {n}: hover a cell to read it)"):
                     charts.show(heat)

@@ -39,8 +39,8 @@ def symmetry_section(S, title: str, metric_format: str, explanation: str) -> Non
         if len(words) >= 2:
             i = target if target is not None else 0
             j = (i + 1) % len(words)
-            st.code(f"score({words[i]}, {words[j]}) = {S[i, j]:.4f}\n"
-                    f"score({words[j]}, {words[i]}) = {S[j, i]:.4f}", language=None)
+            st.code(f"score({words[i]}, {words[j]}) = {tables.fixed(S[i, j])}\n"
+                    f"score({words[j]}, {words[i]}) = {tables.fixed(S[j, i])}", language=None)
         st.markdown(explanation)
 
 
@@ -66,7 +66,7 @@ st.header("3. Off, random, learned: where the target looks")
 if learned is None:
     messages.info("Learned projections need GloVe 50-d vectors (they were trained on them).")
 if target is None:
-    messages.info(f"The target word '{settings.target}' is not in {name.lower()}; showing the first word's row.")
+    messages.info(messages.target_missing(settings.target, name.lower(), "; showing the first word's row"))
 row = target if target is not None else 0
 for col, (kind, tr) in zip(st.columns(len(variants)), variants.items()):
     with col:
