@@ -362,3 +362,111 @@ def identical_pairs(X) -> list[tuple[int, int]]:
     both (2, 2)): for such a pair no projection can make score(i, j) differ from score(j, i)."""
     X = np.asarray(X, dtype=float)
     return [(i, j) for i in range(len(X)) for j in range(i + 1, len(X)) if np.array_equal(X[i], X[j])]
+
+
+@dataclass(frozen=True)
+class OrderComparison:
+    """Two sentences with the same words in another order, compared word by word.
+
+    without : largest |difference| of the outputs with no positions (0 up to rounding, unless masked)
+    with_positions : the same at the mechanism's strength
+    per_word : (n_tokens,) how far each word of sentence b moves against the same word in a, at that strength
+    strengths, curve : the largest difference at several strengths (it grows with the strength)
+    """
+
+    without: float
+    with_positions: float
+    per_word: np.ndarray
+    strengths: np.ndarray
+    curve: np.ndarray
+
+
+def word_order(a: SentenceAnalysis, b: SentenceAnalysis) -> OrderComparison:
+    """The word-order experiment: b must be a reordering of a's words (``match_reordering`` says if not)."""
+    from .positions import match_reordering, order_experiment, word_order_differences
+
+    perm = match_reordering(a.tokens.keys, b.tokens.keys)  # (n_tokens,)
+    mech = a.mechanism
+    run = {"projections": a.trace.projections, "scale": mech.scale, "causal": mech.causal}
+    X_a, X_b = a.embeddings, b.embeddings  # (n_tokens, d_model) static vectors, no positions
+    strengths = np.array([0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0])
+    curve = np.array([order_experiment(X_a, X_b, perm, s, **run) for s in strengths])
+    return OrderComparison(
+        without=order_experiment(X_a, X_b, perm, 0.0, **run),
+        with_positions=order_experiment(X_a, X_b, perm, mech.positions, **run),
+        per_word=word_order_differences(X_a, X_b, perm, mech.positions, **run),
+        strengths=strengths, curve=curve)
+
+
+@dataclass(frozen=True)
+class EncodingView:
+    """The sinusoidal encoding for a sentence's length and width, and how long it is next to a word."""
+
+    pe: np.ndarray  # (n_tokens, d_model)
+    distances: np.ndarray  # (k,)
+    dots: np.ndarray  # (k,) PE[0] . PE[distance]
+    encoding_norm: float
+    embedding_norm: float
+
+
+def encoding_view(a: SentenceAnalysis, max_distance: int = 20) -> EncodingView:
+    from .positions import encoding_scale, position_similarity, sinusoidal_encoding
+
+    n, d = a.embeddings.shape
+    distances, dots = position_similarity(d, max_distance)
+    scale = encoding_scale(a.embeddings)
+    return EncodingView(sinusoidal_encoding(max(n, 2), d), distances, dots, scale["encoding_norm"],
+                        scale["embedding_norm"])
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """One transformer block on a sentence, with and without the residual stream (what the page shows)."""
+
+    d_model: int
+    survival_rows: list  # rows of (stage, residual stream, mean cosine with the input) for a line chart
+    final_survival: tuple[float, float]  # mean cosine of the block's output with its input: with, without
+    stage_table: list  # rows: stage, formula, shape, switched by
+    parameter_rows: list  # rows: part, here (d_model of these vectors), the paper's d_model 512
+
+
+def block_view(a: SentenceAnalysis, ffn_seed: int = 0) -> BlockView:
+    """Run ``transformer_block`` on the sentence's X (positions included) with the mechanism's projections,
+    scaling and mask, once with and once without the residual stream, and measure each stage."""
+    from .block import STAGES, block_parameter_counts, stage_similarity, transformer_block
+
+    mech, X, proj = a.mechanism, a.trace.X, a.trace.projections  # X: (n_tokens, d_model)
+    n, d = X.shape
+    rows, final = [], []
+    for residual in (True, False):
+        trace = transformer_block(X, proj, scale=mech.scale, causal=mech.causal, residual=residual,
+                                  ffn_seed=ffn_seed)
+        sim = stage_similarity(trace)  # stage -> (n_tokens,) cosine with the input
+        label = "with the residual stream" if residual else "without it"
+        rows += [{"stage": f"{k + 1}. {stage.replace('_', ' ')}", "stage_pos": k, "residual stream": label,
+                  "mean cosine with the input": float(sim[stage].mean())} for k, stage in enumerate(STAGES)]
+        final.append(float(sim[STAGES[-1]].mean()))
+    d_k, d_v = proj.d_k, proj.d_v
+    table = [
+        ("1. attention", "softmax(Q Kᵀ / √d_k) V", f"[{n} x {d_v}]", "projections, scaling, causal mask"),
+        ("2. add", "x + attention(x)", f"[{n} x {d}]", "residual stream"),
+        ("3. layer norm", "each word: mean 0, variance 1", f"[{n} x {d}]", "—"),
+        ("4. feed-forward", "ReLU(x W_1 + b_1) W_2 + b_2", f"[{n} x {4 * d}] then [{n} x {d}]", "—"),
+        ("5. add", "x + FFN(x)", f"[{n} x {d}]", "residual stream"),
+        ("6. layer norm", "each word: mean 0, variance 1", f"[{n} x {d}]", "—"),
+    ]
+    here, paper = block_parameter_counts(d, d_k, d_v), block_parameter_counts(512, 64, 64)
+    parts = ["W_Q", "W_K", "W_V", "W_1", "b_1", "W_2", "b_2", "total"]
+    return BlockView(d, rows, (final[0], final[1]),
+                     [dict(zip(("stage", "computes", "shape", "switched by"), r)) for r in table],
+                     [{"part": p, f"here (d_model {d}, d_k {d_k})": here[p], "the paper's (512, 64)": paper[p]}
+                      for p in parts])
+
+
+def target_difference(a: SentenceAnalysis, b: SentenceAnalysis) -> float | None:
+    """Largest |difference| between the target's vector after attention in two sentences (None when a
+    sentence lacks the target). With a causal mask and the same words up to the target ("I love Apple
+    phones" / "I love apple juice"), it is exactly 0: the target sees only the words before it."""
+    if a.target_index is None or b.target_index is None:
+        return None
+    return float(np.max(np.abs(a.after[a.target_index] - b.after[b.target_index])))

@@ -19,6 +19,7 @@ import numpy as np
 from .attention import AttentionTrace, Projections, self_attention
 from .embeddings import OOV_POLICIES
 from .errors import EmptyInputError, SettingsError
+from .positions import MAX_STRENGTH, add_positions
 from .text import Tokens, tokenize
 
 PROJECTION_KINDS = ("off", "random", "random_v", "learned")
@@ -43,6 +44,9 @@ class Mechanism:
         divide the scores by sqrt(d_k), the paper's softmax(Q K^T / sqrt(d_k)).
     causal : bool
         each word attends only to itself and the words before it (a decoder's mask).
+    positions : float
+        how strongly the paper's sinusoidal position encoding is added to X (X + positions * PE);
+        0 = off, and then attention cannot tell word order (any reordering reorders the outputs).
     residual : bool
         the residual stream: each word leaves as x + attention(x), itself plus its context (the
         transformer's "residual connection"). Off = the tutorial's first version, output = attention(x).
@@ -54,10 +58,14 @@ class Mechanism:
     scale: bool = True  # the paper's choice; off reproduces the tutorial's hand-computed numbers
     causal: bool = False  # the tutorial's attention sees the whole sentence
     residual: bool = False  # the tutorial's first version has no residual stream
+    positions: float = 0.0  # strength of the sinusoidal positions added to X (0 = off, as in the tutorial)
 
     def __post_init__(self):
         if self.projections not in PROJECTION_KINDS:
             raise SettingsError(f"projections must be one of {', '.join(PROJECTION_KINDS)}; got {self.projections!r}")
+        if not isinstance(self.positions, (int, float)) or not 0 <= self.positions <= MAX_STRENGTH:
+            raise SettingsError(f"the position strength must be a number from 0 to {MAX_STRENGTH:g}; "
+                                f"got {self.positions!r}")
         if not isinstance(self.d_k, (int, np.integer)) or not 1 <= self.d_k <= MAX_D_K:
             raise SettingsError(f"d_k must be a whole number from 1 to {MAX_D_K}; got {self.d_k!r}")
 
@@ -107,6 +115,7 @@ class SentenceAnalysis:
     trace : AttentionTrace, every intermediate (X, queries, keys, values, scores, weights, outputs)
     target_index : int or None, the followed word's position
     mechanism : Mechanism that made it
+    embeddings : (n_tokens, d_model) the static word vectors (trace.X adds the positions, if any)
     """
 
     tokens: Tokens
@@ -114,10 +123,16 @@ class SentenceAnalysis:
     trace: AttentionTrace
     target_index: int | None
     mechanism: Mechanism
+    embeddings: np.ndarray  # (n_tokens, d_model) the static word vectors, before any positions are added
 
     @property
     def words(self) -> tuple[str, ...]:
         return self.tokens.words
+
+    @property
+    def blocked(self) -> np.ndarray | None:
+        """(n_tokens, n_tokens) True where the causal mask blocks attention (None without a mask)."""
+        return ~np.isfinite(self.trace.scaled_scores) if self.mechanism.causal else None
 
     @property
     def word_space(self) -> bool:
@@ -133,7 +148,7 @@ class SentenceAnalysis:
         is a word vector plus a change); otherwise the values X @ W_V, because an output is an
         average of values and only compares with them (like with like).
         """
-        return self.trace.X if self.word_space else self.trace.values
+        return self.embeddings if self.word_space else self.trace.values
 
     @property
     def after(self) -> np.ndarray:
@@ -165,11 +180,12 @@ def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target
     tokens = tokenize(text)
     lookup = embeddings.lookup(tokens.keys, oov=oov)  # X: (n_tokens, d_model)
     projections = make_projections(mechanism, embeddings.dim, learned)
-    trace = self_attention(lookup.vectors, projections, scale=mechanism.scale, causal=mechanism.causal)
+    X = add_positions(lookup.vectors, mechanism.positions) if mechanism.positions else lookup.vectors
+    trace = self_attention(X, projections, scale=mechanism.scale, causal=mechanism.causal)  # trace.X: with positions
     if mechanism.residual and trace.values.shape[1] != trace.X.shape[1]:
         raise SettingsError(f"The residual stream adds each output to its word's own vector, so both need "
                             f"{trace.X.shape[1]} numbers; W_V [{trace.X.shape[1]} x {trace.values.shape[1]}] makes "
                             "outputs of another size. Pick projections other than 'random, W_V too', or turn the "
                             "residual stream off.")
     return SentenceAnalysis(tokens=tokens, known=lookup.known, trace=trace,
-                            target_index=find_target(tokens, target), mechanism=mechanism)
+                            target_index=find_target(tokens, target), mechanism=mechanism, embeddings=lookup.vectors)

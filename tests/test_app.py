@@ -515,7 +515,7 @@ def test_link_text_is_capped_so_every_link_reopens():
     """A 100,000-character ?s1= made the address unopenable (HTTP 400): every text row has max_chars."""
     from ui import controls
     caps = {c.key: c.max_chars for c in controls.CONTROLS if c.kind == "text"}
-    assert caps == {"s1": 500, "s2": 500, "target": 60, "concepts": 400}
+    assert caps == {"s1": 500, "s2": 500, "target": 60, "concepts": 400, "wo_s1": 500, "wo_s2": 500}
     at = plain_app(s1="word " * 20_000, target="x" * 100_000, concepts="tech, " * 20_000)
     no_exception(at)
     sb = at.sidebar
@@ -597,7 +597,7 @@ HUGE = b"".join(w + b" 3.4e38 1.5e38 -3.4e38\n" for w in (b"i", b"love", b"apple
 @pytest.mark.parametrize("view", ["views/sentence_lab.py", "views/step_by_step.py", "views/why_projections.py"])
 def test_legal_but_huge_numbers_are_printed_short(view):
     """An upload with 3.4e38 entries printed 78-digit numbers in heatmap cells, metrics and worked lines."""
-    at = plain_app(embeddings="upload a file", scale="false")
+    at = plain_app(embeddings="upload a file", scale="false", sbs_step="6. weights")  # Step by step: the heatmap
     at.sidebar.file_uploader(key="upload_file").set_value(("huge.txt", HUGE, "text/plain")).run()
     at.switch_page(view).run()
     no_exception(at)

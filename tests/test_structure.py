@@ -124,7 +124,8 @@ def test_settings_and_link_names_come_from_the_controls_table():
             lo, hi = c.limits
             assert lo <= c.default <= hi
             assert controls._accepts(c, str(lo)) and not controls._accepts(c, str(hi + 1))
-            assert not controls._accepts(c, "1.5") and not controls._accepts(c, "-3" if lo >= 0 else "x")
+            assert controls._accepts(c, "1.5") == isinstance(c.default, float)  # whole-number rows refuse 1.5
+            assert not controls._accepts(c, "-3" if lo >= 0 else "x") and not controls._accepts(c, "nan")
 
 
 def test_training_store_evicts_the_oldest_run():

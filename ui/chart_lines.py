@@ -14,12 +14,14 @@ from ui.chart_base import CONFIG, INK, OKABE_ITO, spec_template
 def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, title: str = "",
                x_title: str | None = None, y_title: str | None = None, log_x: bool = False,
                log_y: bool = False, dashed: str | None = None,
-               palette: Sequence[str] = tuple(OKABE_ITO)) -> dict:
+               palette: Sequence[str] = tuple(OKABE_ITO), categorical_x: bool = False,
+               y_domain: tuple[float, float] | None = None) -> dict:
     """A line chart with points (loss curves, measurements against d_k).
 
     ``colour``: a column whose values get one line each, coloured from ``palette`` in order of
     appearance; the line named ``dashed`` (a theory) is drawn thin, dashed and in ink instead.
     Unlike the other charts, a line chart keeps Vega-Lite's default sizing and SVG rendering.
+    ``categorical_x``: x is a list of named steps, kept in the rows' order; ``y_domain`` fixes the y axis.
     """
     domain: tuple[str, ...] = ()
     if colour:
@@ -30,7 +32,7 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, t
         domain = tuple(cats)
         palette = tuple(colours[c] for c in cats)
     template = _line_template(x, y, colour, x_title, y_title, log_x, log_y, dashed, domain,
-                              tuple(palette) if colour else ())
+                              tuple(palette) if colour else (), categorical_x, y_domain)
     spec = dict(template)  # the top level only: nested parts stay shared with the cache, unchanged
     spec["data"] = {"values": df}  # in the template's place for it, as Altair orders the keys
     spec["title"] = title
@@ -42,12 +44,16 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, t
 @spec_template(maxsize=16)
 def _line_template(x: str, y: str, colour: str | None, x_title: str | None, y_title: str | None, log_x: bool,
                    log_y: bool, dashed: str | None, domain: tuple[str, ...],
-                   colours: tuple[str, ...]) -> alt.Chart | alt.LayerChart:
+                   colours: tuple[str, ...], categorical_x: bool = False,
+                   y_domain: tuple[float, float] | None = None) -> alt.Chart | alt.LayerChart:
     rows = alt.Data(name="rows")  # a stand-in: each chart puts its own rows here
+    x_enc = (alt.X(f"{x}:N", title=x_title or x, sort=None, axis=alt.Axis(labelAngle=-30)) if categorical_x else
+             alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log", base=2) if log_x else alt.Undefined))
+    y_scale = alt.Scale(type="log") if log_y else (alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined)
     enc = dict(
-        x=alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log", base=2) if log_x else alt.Undefined),
-        y=alt.Y(f"{y}:Q", title=y_title or y, scale=alt.Scale(type="log") if log_y else alt.Undefined),
-        tooltip=[alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4f")],
+        x=x_enc,
+        y=alt.Y(f"{y}:Q", title=y_title or y, scale=y_scale),
+        tooltip=[alt.Tooltip(f"{x}:{'N' if categorical_x else 'Q'}"), alt.Tooltip(f"{y}:Q", format=".4f")],
     )
     if colour:
         enc["color"] = alt.Color(f"{colour}:N", scale=alt.Scale(domain=list(domain), range=list(colours)),

@@ -33,14 +33,16 @@ def cell_text(v: float, decimals: int) -> str:
 
 def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
             title: str = "", value_name: str = "weight", diverging: bool = False,
-            decimals: int = 2, bound: float | None = None) -> dict:
+            decimals: int = 2, bound: float | None = None, masked: np.ndarray | None = None) -> dict:
     """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
 
     Rows are queries ("who is looking"), columns are keys ("at whom"). Weights use
     a fixed 0..1 viridis scale so two heatmaps compare; ``diverging`` uses a
     blue-orange scale from -max|value| to +max|value| (for raw and scaled scores,
     which can be negative), so white is always 0. Pass one ``bound`` to several
-    heatmaps to make the same colour mean the same score in all of them.
+    heatmaps to make the same colour mean the same score in all of them. ``masked`` (bool, the
+    matrix's shape; True = blocked by the causal mask) draws those cells grey with a "×": a blocked
+    cell is not a weight of 0 that attention chose, and its scaled score is -inf, not a number.
     """
     col_words = row_words if col_words is None else col_words
     rows, cols = token_labels(row_words), token_labels(col_words)
@@ -50,14 +52,17 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     if bound is None or not np.isfinite(bound) or bound <= 0:  # a bad bound would flip or break the scale
         bound = float(np.abs(finite).max()) if finite.size else 1.0
     ri, ci = np.divmod(np.arange(n_r * n_c), n_c)
-    values = m.ravel()
+    blocked = np.zeros(m.size, dtype=bool) if masked is None else np.asarray(masked, dtype=bool).ravel()
+    values = np.where(blocked | ~np.isfinite(m.ravel()), 0.0, m.ravel())  # -inf (masked) is drawn, not plotted
     df = pd.DataFrame({
         "query": np.asarray(rows)[ri], "query_pos": ri,
         "key": np.asarray(cols)[ci], "key_pos": ci,
         "value": values,
-        "text": [cell_text(v, decimals) for v in values],  # 3.4e38 with .2f printed 39 digits
-        "dark": (np.abs(values) > 0.6 * bound) if diverging else (values < 0.55),
+        "text": ["×" if b else cell_text(v, decimals) for v, b in zip(values, blocked)],  # 3.4e38: 39 digits
+        "dark": ((np.abs(values) > 0.6 * bound) if diverging else (values < 0.55)) & ~blocked,
     })
+    if blocked.any():
+        df["masked"] = blocked
     n = max(n_r, n_c)
     cell = int(np.clip(330 / max(n, 1), 5, 80))  # >= half a 1920 px column; grid + labels fit a 1366 px one
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
@@ -67,12 +72,13 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
         extra = {"params": [{"name": "bound", "value": value or 1.0}]}
     else:
         extra = {}
-    return filled(_heatmap_template(value_name, diverging, font, label_size), df, title=title,
+    return filled(_heatmap_template(value_name, diverging, font, label_size, bool(blocked.any())), df, title=title,
                   width=cell * n_c, height=cell * n_r, **extra)
 
 
 @spec_template(maxsize=64)
-def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int) -> alt.LayerChart:
+def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int,
+                      has_mask: bool = False) -> alt.LayerChart:
     if diverging:
         # symmetric about 0 (the bound is a parameter filled in per chart): white always means 0, and an
         # all-positive matrix (X Xᵀ) is all orange instead of having its smallest value drawn white
@@ -84,10 +90,11 @@ def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: i
     labels = dict(labelOverlap=False, labelFontSize=label_size) if label_size else dict(labels=False)
     x = alt.X(**by_position("key", "key (attended to)", labelAngle=-60, orient="top", **labels))
     y = alt.Y(**by_position("query", "query (looking)", **labels))
+    colour = alt.Color("value:Q", scale=scale, title=value_name,
+                       legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200))
     rects = alt.Chart().mark_rect().encode(
         x=x, y=y,
-        color=alt.Color("value:Q", scale=scale, title=value_name,
-                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
+        color=alt.condition("datum.masked", alt.value("#C8C8C8"), colour) if has_mask else colour,
         tooltip=[alt.Tooltip("query:N"), alt.Tooltip("key:N"), alt.Tooltip("value:Q", format=".6f", title=value_name)],
     )
     layers = [rects]
@@ -100,19 +107,29 @@ def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: i
 
 
 def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = "",
-                   colour: str = SENTENCE_COLOURS[0], width: int = 260) -> dict:
-    """One token's attention row as horizontal bars, in sentence order, with the values."""
+                   colour: str = SENTENCE_COLOURS[0], width: int = 260, x_title: str = "attention weight",
+                   domain: tuple[float, float] | None = (0.0, 1.0)) -> dict:
+    """One token's attention row as horizontal bars, in sentence order, with the values.
+
+    ``domain=None`` lets the axis fit the values (for numbers that are not weights: ``value_bars``)."""
     labels = token_labels(words)
     w = np.asarray(weights, dtype=float)
     df = pd.DataFrame({"key": labels, "key_pos": np.arange(len(labels)), "weight": w,
                        "text": [cell_text(v, 2) for v in w]})
-    return filled(_bars_template(colour), df, title=title, height=max(90, 30 * len(labels)), width=width)
+    return filled(_bars_template(colour, x_title, domain), df, title=title, height=max(90, 30 * len(labels)),
+                  width=width)
 
 
-@spec_template(maxsize=8)
-def _bars_template(colour: str) -> alt.LayerChart:
+def value_bars(values: np.ndarray, words: Sequence[str], *, title: str = "", x_title: str = "value",
+               colour: str = "#D55E00", width: int = 260) -> dict:
+    """One number per word as horizontal bars, in sentence order, on an axis that fits the numbers."""
+    return attention_bars(values, words, title=title, colour=colour, width=width, x_title=x_title, domain=None)
+
+
+@spec_template(maxsize=16)
+def _bars_template(colour: str, x_title: str, domain: tuple[float, float] | None) -> alt.LayerChart:
     y = alt.Y(**by_position("key", None))
-    x = alt.X("weight:Q", scale=alt.Scale(domain=[0, 1]), title="attention weight")
+    x = alt.X("weight:Q", scale=alt.Scale(domain=list(domain)) if domain else alt.Undefined, title=x_title)
     bars = alt.Chart().mark_bar(color=colour).encode(
         x=x, y=y, tooltip=["key:N", alt.Tooltip("weight:Q", format=".6f")])
     text = alt.Chart().mark_text(align="left", dx=4, fontSize=FONT_SIZE).encode(x=x, y=y, text="text:N")

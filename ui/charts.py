@@ -32,11 +32,12 @@ from ui.chart_base import (
     token_labels,
 )
 from ui.chart_lines import line_chart
-from ui.chart_tokens import attention_bars, heatmap, token_strip
+from ui.chart_tokens import attention_bars, heatmap, token_strip, value_bars
 from ui.chart_vectors import concept_bars, neighbour_bars, pca_plot
 
 __all__ = [
     "CONFIG", "FONT_SIZE", "INK", "LESSON_COLOURS", "MAP_SIZE", "OKABE_ITO", "SENTENCE_COLOURS", "TINTS",
     "TITLE_SIZE", "VARIANT_COLOURS", "show", "token_labels",
     "attention_bars", "concept_bars", "heatmap", "line_chart", "neighbour_bars", "pca_plot", "token_strip",
+    "value_bars",
 ]

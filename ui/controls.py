@@ -16,101 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import streamlit as st
 
 import attention_core as ac
+from ui.control_rows import CONTROLS, Control
 
-
-@dataclass(frozen=True)
-class Control:
-    """One control. ``options``: id -> label; the label is what the widget shows AND what the URL
-    carries (Streamlit binds a select's displayed option), so labels are short and stable."""
-
-    key: str
-    label: str
-    default: object
-    kind: str  # text | select | radio | number | toggle | segmented | tabs
-    section: str = ""  # the sidebar's header above it; "" = a page's own control
-    options: dict[str, str] = field(default_factory=dict)
-    limits: tuple[int, int] | None = None
-    help: str | None = None
-    in_link: bool = True  # bound to the URL (else kept for the session when a page is left)
-    captions: tuple[str, ...] = ()
-    shown_when: Callable[[], bool] | None = None  # sidebar rows shown only in some states
-    pair: bool = False  # shares a row with the next control in the sidebar
-    parse: Callable[[object], object] | None = None  # widget value -> Settings value
-    max_chars: int | None = None  # text rows: the most the box (and so the link) carries; every link reopens
-
-
-def _embeddings_are(kind: str) -> Callable[[], bool]:
-    return lambda: _selected("embeddings") == kind
-
-
-EMBEDDING_HELP = (
-    "GloVe 50-d: real vectors for 400,000 words (Pennington, Socher, Manning). "
-    "Concept axes: each word as its GloVe cosine with each concept word below. "
-    "Random: a fixed random vector per word (seeded). Tutorial 2-D: apple (2, 2), phones (2, 2), "
-    "love (-4, 3), juice (4, 0), cat, sat, mat. Upload: a GloVe or word2vec text file."
-)
-
-CONTROLS: tuple[Control, ...] = (
-    Control("present", "Presenter view", False, "toggle", "View",
-            help="For a projector: the sidebar closes, charts and their text grow. Open the sidebar "
-                 "(top left) to change anything, or to leave presenter view."),
-    # text rows carry max_chars: a 100,000-character sentence in the link made the address unopenable (HTTP 400);
-    # 500 characters are ~90 words, more than the 64 the tokenizer uses
-    Control("s1", "Sentence 1", "I love Apple phones", "text", "Sentences", max_chars=500),  # the tutorial's first
-    Control("s2", "Sentence 2 (optional)", "I love apple juice", "text", "Sentences", max_chars=500),  # other sense
-    Control("target", "Target word (followed on every page)", "apple", "text", "Sentences", max_chars=60,
-            parse=lambda v: str(v).strip()),
-    Control("embeddings", "Word vectors", "glove", "select", "Embeddings", help=EMBEDDING_HELP,
-            options={"glove": "GloVe 50-d", "concepts": "GloVe concept axes", "random": "random vectors",
-                     "toy": "tutorial 2-D", "upload": "upload a file"}),  # real vectors: checked on real data
-    Control("dim", "Dimension", 50, "number", "Embeddings", limits=(2, 300), pair=True,
-            shown_when=_embeddings_are("random")),  # as wide as GloVe, so the two compare
-    Control("seed", "Vector seed", 0, "number", "Embeddings", limits=(0, 10_000), shown_when=_embeddings_are("random"),
-            help="which random vectors: the same seed always gives every word the same vector"),
-    Control("concepts", "Concepts (name: a few words; ...)", ac.DEFAULT_CONCEPT_TEXT, "text", "Embeddings",
-            max_chars=400,  # twice the default's ~190 characters
-            parse=lambda v: ac.parse_concepts(v).concepts,  # the tutorial's named axes, each a few words
-            help="Each concept is the average direction of a few words: 'tech: technology computer software'. "
-                 "Separate concepts with ';'. A plain list 'tech, fruit' makes one-word concepts."),
-    Control("oov", "Unknown words get", "zero", "select", "Embeddings",
-            options={"zero": "zero vector", "random": "random vector", "mean": "average word"},
-            help="zero vector: no information (uniform attention, contributes nothing); random vector: a fixed "
-                 "meaningless vector per word; average word: the mean of the vocabulary."),  # no invented meaning
-    Control("projections", "Projections W_Q, W_K, W_V", "learned", "radio", "Mechanism",
-            options={"off": "off", "random": "random", "random_v": "random, W_V too", "learned": "learned"},
-            captions=("Q = K = V = X, the tutorial's first version",
-                      "seeded random W_Q, W_K; W_V = I, so outputs stay word vectors",
-                      "as in the paper: W_V random too [d_model x d_k]; outputs leave word space",
-                      "W_Q, W_K trained to find the word that decides a sense")),  # the story's clearest view
-    Control("d_k", "d_k", 16, "number", "Mechanism", limits=(1, ac.pipeline.MAX_D_K), pair=True,
-            help="columns of W_Q and W_K: the size of queries and keys (and of values with 'random, W_V too'; "
-                 "with projections off, d_k = d_model)"),  # small enough to print, large enough to learn
-    Control("proj_seed", "Projection seed", 0, "number", "Mechanism", limits=(0, 10_000),
-            help="random start of W_Q, W_K, W_V (also the start of training)"),
-    Control("scale", "Scale scores by 1/√d_k", True, "toggle", "Mechanism"),  # the paper's softmax(QKᵀ/√d_k)
-    Control("residual", "Residual stream: output = x + attention(x)", True, "toggle", "Mechanism",
-            help="On: each word leaves as itself plus its context, as in a transformer. Off: the tutorial's "
-                 "first version, where the output is only the weighted average."),  # keeps each word itself
-    # the pages' own controls
-    Control("tab", "Sentence Lab tab", "story", "tabs",
-            options={"story": "Story", "attention": "Attention", "map": "Map", "meaning": "Meaning"}),
-    Control("matrix_view", "Heatmap shows", "weights", "segmented",
-            options={v: v for v in ac.lessons.HEATMAP_VIEWS},
-            help="weights = softmax(scaled scores); scaled scores = raw scores / √d_k (or / 1 with scaling off); "
-                 "raw scores = Q Kᵀ"),
-    Control("sbs_step", "Step by step's step", "x", "tabs",  # one step drawn at a time; a link opens any step
-            options={"x": "1. X", "w": "2. W_Q, W_K, W_V", "qkv": "3. Q, K, V", "scores": "4. scores",
-                     "scaled": "5. scaled", "weights": "6. weights", "outputs": "7. outputs", "hand": "By hand",
-                     "tutorial": "Tutorial's example", "work": "How much work?"}),
-    Control("sbs_sentence", "Sentence", "Sentence 1", "segmented", in_link=False,
-            options={"Sentence 1": "Sentence 1", "Sentence 2": "Sentence 2"}),
-    Control("scale_seed", "Random seed of the measurement", 0, "number", limits=(0, 1000), in_link=False),
-)
 BY_KEY = {c.key: c for c in CONTROLS}
 SIDEBAR = tuple(c for c in CONTROLS if c.section)
 LINK_NAMES = {c.key: c.label for c in CONTROLS if c.in_link}  # the labels a reader sees for a link's parameters
@@ -130,10 +41,10 @@ def _accepts(c: Control, raw: str) -> bool:
         return raw.lower() in ("true", "false")
     if c.kind == "number":
         try:
-            value = int(raw)
+            value = type(c.default)(raw)  # int rows refuse "1.5"; float rows take it
         except ValueError:
             return False
-        return c.limits[0] <= value <= c.limits[1]
+        return bool(c.limits[0] <= value <= c.limits[1])  # (NaN compares False: refused)
     return True
 
 
@@ -223,7 +134,8 @@ def widget(key: str, where=None, **extra):
         default = {"default": default if default in labels else labels[0]} if fresh else {}
         value = where.segmented_control(c.label, labels, required=True, **default, **common)
     elif c.kind == "number":
-        value = where.number_input(c.label, *c.limits, **({"value": c.default} if fresh else {}), **common)
+        step = {"step": c.step} if c.step else {}
+        value = where.number_input(c.label, *c.limits, **({"value": c.default} if fresh else {}), **step, **common)
     elif c.kind == "toggle":
         value = where.toggle(c.label, **({"value": c.default} if fresh else {}), **common)
     else:
@@ -259,7 +171,7 @@ def render_sidebar(extras: dict[str, Callable] | None = None) -> list[str]:
         if c.section != section:
             section = c.section
             sb.header(section)
-        if c.shown_when is not None and not c.shown_when():
+        if c.shown_when is not None and _selected(c.shown_when[0]) != c.shown_when[1]:
             continue
         if c.pair and pending is None:
             pending = sb.columns(2)
@@ -285,7 +197,7 @@ def current_settings() -> Settings:
         value = _to_id(c, raw)
         if c.kind == "number":
             try:
-                value = int(value)
+                value = type(c.default)(value)
             except (TypeError, ValueError):
                 value = c.default
             value = value if c.limits[0] <= value <= c.limits[1] else c.default
@@ -300,4 +212,5 @@ def current_settings() -> Settings:
 def mechanism(settings: Settings) -> ac.Mechanism:
     """The core's Mechanism for these settings: every switch of the lesson."""
     return ac.Mechanism(projections=settings.projections, d_k=settings.d_k, seed=settings.proj_seed,
-                        scale=settings.scale, residual=settings.residual)
+                        scale=settings.scale, causal=settings.causal, residual=settings.residual,
+                        positions=settings.positions)

@@ -72,6 +72,14 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                     st.text(f"nearest words {stage}: {', '.join(near)}")
     if not targets:
         return
+    if settings.causal and len(targets) == 2:
+        a, b = targets.values()
+        gap = ac.lessons.target_difference(a, b)
+        seen = " ".join(a.tokens.keys[: a.target_index + 1])  # the lookup keys: the same in both
+        messages.info(f"Causal mask on: '{a.words[a.target_index]}' sees only the words up to itself. "
+                      + (f"Both sentences begin '{seen}', so its output is exactly the same in both (largest "
+                         f"difference {gap:.1e}): the later word cannot tell the senses apart."
+                         if gap == 0 else f"Its output differs between the sentences by at most {gap:.3g}."))
     first = next(iter(targets.values()))
     if plain and settings.embeddings != "random":
         m = ac.lessons.self_match(first.trace, first.target_index)

@@ -50,7 +50,7 @@ def attention_tab() -> None:
             charts.show(charts.token_strip(words, a.known, a.target_index, colour=readout.colour_of(name)))
             messages.sentence_notices(a.tokens, a.known, source.name, state.oov_label(settings))
             heat = charts.heatmap(shown[name], words, title=f"{view} [{n} x {n}]", value_name=view,
-                                  diverging=view != "weights", bound=bound)
+                                  diverging=view != "weights", bound=bound, masked=a.blocked)
             if a.target_index is not None:
                 story.target_bars(a, readout.colour_of(name))
             else:

@@ -69,7 +69,7 @@ def weights_step() -> None:
     st.markdown(f"**{steps[6].title}** &nbsp; `[{n} x {n}]`")
     st.caption(steps[6].note)
     st.dataframe(frame, width="stretch", height=min(4 + tables.ROW_PX * (n + 1), 456))
-    charts.show(charts.heatmap(w, words, title="attention_weights", value_name="weight"))
+    charts.show(charts.heatmap(w, words, title="attention_weights", value_name="weight", masked=res.blocked))
 
 
 def by_hand() -> None:

@@ -76,9 +76,10 @@ words, d_k = res.words, res.trace.d_k
 cmp = ac.lessons.scaling_comparison(res.trace)
 c1, c2 = st.columns(2)
 with c1:
-    charts.show(charts.heatmap(cmp.unscaled, words, title="weights, scaling off (divide by 1)", value_name="weight"))
+    charts.show(charts.heatmap(cmp.unscaled, words, title="weights, scaling off (divide by 1)", value_name="weight",
+                               masked=res.blocked))
 with c2:
-    charts.show(charts.heatmap(cmp.scaled, words, title=f"weights, scaling on (divide by √{d_k})",
+    charts.show(charts.heatmap(cmp.scaled, words, title=f"weights, scaling on (divide by √{d_k})", masked=res.blocked,
                                value_name="weight"))
 if res.target_index is not None:
     i = res.target_index
