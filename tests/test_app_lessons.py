@@ -281,3 +281,70 @@ def test_a_nan_in_the_edited_2d_vectors_is_a_message_not_a_traceback():
     said = texts(at, "error")
     assert any("The edited 2-D vectors cannot be used" in e and "'apple'" in e for e in said), said
     assert at.code, "the walk-through is still drawn (with the tutorial's vectors)"
+
+
+# --- word order, the causal mask and the transformer block -------------------------------------------
+
+def _metric(at, label_start: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def test_word_order_is_lost_without_positions_and_found_with_them():
+    off = open_page("word_order", projections="off", residual="false")
+    assert float(_metric(off, "largest difference without positions")) <= 1e-12
+    assert any("the same vector" in m.value for m in off.markdown)
+    diffs = []
+    for strength in ("0.5", "1.0", "2.0"):
+        at = open_page("word_order", projections="off", residual="false", positions=strength)
+        diffs.append(float(_metric(at, "with positions")))
+    assert 0 < diffs[0] < diffs[1] < diffs[2]  # the difference grows with the strength
+    (_, bars), = chart_titled(at, "how far each word's output moves")
+    moved = dict(zip(bars.sort_values("key_pos")["key"], bars.sort_values("key_pos")["weight"]))
+    assert moved["02 man"] > moved["03 bit"] and moved["05 dog"] > moved["03 bit"]  # the swapped words move most
+    assert chart_titled(at, "PE [") and chart_titled(at, "two positions' dot product")
+
+
+def test_word_order_needs_the_same_words():
+    at = open_page("word_order", wo_s2="a cat sat on a mat")
+    assert any("same words" in e for e in texts(at, "error"))
+    assert not any(e.startswith("Sentence") for e in texts(at, "error"))
+
+
+@pytest.mark.parametrize("view", ["sentence_lab", "step_by_step", "why_scale"])
+def test_the_causal_mask_draws_blocked_cells_as_blocked(view):
+    at = open_page(view, causal="true", tab="Attention", sbs_step="6. weights")
+    heat = [df for _, df in charts(at) if "masked" in df.columns]
+    assert heat, "no heatmap marks its masked cells"
+    for df in heat:
+        upper = df["key_pos"] > df["query_pos"]
+        assert df["masked"].eq(upper).all() and (df.loc[upper, "text"] == "×").all()
+        assert np.isfinite(df["value"]).all()
+
+
+def test_step_by_step_shows_minus_infinity_before_the_softmax():
+    at = open_page("step_by_step", causal="true", sbs_step="5. scaled")
+    (scaled,) = [d.value for d in at.dataframe]
+    m = scaled.to_numpy(dtype=float)
+    assert np.isneginf(m[np.triu_indices(4, 1)]).all() and np.isfinite(m[np.tril_indices(4)]).all()
+
+
+def test_under_the_mask_apple_is_the_same_in_both_sentences():
+    at = plain_app(causal="true", tab="Story")
+    no_exception(at)
+    said = [v for v in texts(at, "info") if v.startswith("Causal mask on")]
+    assert said and "exactly the same in both" in said[0]
+    glove = ac.load_glove()
+    a, b = (ac.analyse(t, glove, ac.Mechanism(causal=True), target="apple")
+            for t in ("I love Apple phones", "I love apple juice"))
+    assert ac.lessons.target_difference(a, b) == 0.0
+
+
+def test_the_transformer_block_page_measures_what_survives():
+    at = open_page("transformer_block", projections="random")
+    with_it, without = (float(_metric(at, p)) for p in ("after the block, with", "without it"))
+    assert with_it > 0.6 and abs(without) < 0.3
+    (_, curve), = chart_titled(at, "how much of each word's own vector survives")
+    assert set(curve["residual stream"]) == {"with the residual stream", "without it"} and len(curve) == 12
+    params = [d.value for d in at.dataframe if "part" in d.value.columns][0]
+    assert params.loc[params["part"] == "total", "the paper's (512, 64)"].item() == 2_198_016
+    assert any("random" in m.value and "feed-forward" in m.value for m in at.markdown)

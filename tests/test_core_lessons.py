@@ -276,3 +276,27 @@ def test_surprise_explainers():
     tr = ac.self_attention(ac.toy_embeddings().lookup(["love", "apple", "phones"]).vectors, scale=False)
     m = lessons.self_match(tr, 1)
     assert (m.self_score, m.best_other, m.other_score) == (8.0, 2, 8.0)
+
+
+def test_positions_are_added_to_x_and_the_word_order_experiment(glove):
+    m = ac.Mechanism(positions=1.0)
+    a = ac.analyse("the dog bit the man", glove, m)
+    assert np.allclose(a.trace.X, a.embeddings + ac.sinusoidal_encoding(5, 50), rtol=1e-15)
+    assert np.array_equal(a.before, a.embeddings)  # the read-out starts from the word, not its position
+    b = ac.analyse("the man bit the dog", glove, m)
+    order = lessons.word_order(a, b)
+    assert order.without < 1e-12 < order.with_positions
+    assert np.all(np.diff(order.curve) > 0) and order.curve[0] < 1e-12
+    assert order.per_word.shape == (5,) and np.isfinite(order.per_word).all()
+    with pytest.raises(ac.SettingsError, match="same words"):
+        lessons.word_order(a, ac.analyse("a cat sat", glove, m))
+    with pytest.raises(ac.SettingsError):
+        ac.Mechanism(positions=-1.0)
+
+
+def test_block_view_with_and_without_the_residual_stream(glove):
+    a = ac.analyse("the dog bit the man", glove, ac.Mechanism(projections="random", d_k=8))
+    view = lessons.block_view(a)
+    with_it, without = view.final_survival
+    assert np.isfinite([with_it, without]).all() and with_it > without + 0.4
+    assert len(view.survival_rows) == 12 and view.parameter_rows[-1]["the paper's (512, 64)"] == 2_198_016
