@@ -5,6 +5,7 @@ Screenshots for the README: artifacts/screenshots/story_1920x1080.png and story_
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -145,3 +146,29 @@ def test_a_phone_sees_the_result_not_the_sidebar(lab_browser, lab_server):
         lab.assert_clean()
     finally:
         lab.close()
+
+
+@pytest.mark.parametrize("path, expect", [
+    ("/word_order?positions=1.0", "largest difference without positions"),
+    ("/transformer_block", "after the block, with the residual stream"),
+])
+def test_the_word_order_and_block_pages_draw(lab, path, expect):
+    lab.goto(path)
+    _all_charts_drawn(lab)
+    labels = lab.page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    assert any(expect in t for t in labels), labels
+    name = path.strip("/").split("?")[0]
+    bs.screenshot(lab.page, f"page_{name}_1920", width=1920, min_height=1080, max_height=1080)
+    lab.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/?tab=Attention", "/step_by_step?sbs_step=6.+weights", "/why_scale",
+                                  "/word_order", "/transformer_block", "/why_projections", "/learned"])
+def test_the_causal_mask_switch_works_on_every_page(lab, path):
+    sep = "&" if "?" in path else "?"
+    lab.goto(f"{path}{sep}causal=true")
+    _all_charts_drawn(lab)
+    switch = lab.sidebar.get_by_role("switch", name=re.compile("^Causal mask"))
+    assert switch.is_checked()
+    assert not bs.exception_texts(lab.page)
+    lab.assert_clean()

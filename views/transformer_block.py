@@ -31,14 +31,15 @@ with c1:
     curve = pd.DataFrame(view.survival_rows)
     charts.show(charts.line_chart(curve, "stage", "mean cosine with the input", colour="residual stream",
                                   title="how much of each word's own vector survives (cosine with its input)",
-                                  x_title="stage", categorical_x=True, y_domain=(-1, 1)), width="stretch")
+                                  x_title="stage", categorical_x=True, y_domain=(-1, 1),
+                                  palette=(charts.OKABE_ITO[2], "#666666")), width="stretch")
 with c2:
     on, off = view.final_survival
     st.metric("after the block, with the residual stream", f"{on:.2f}", help="mean cosine of output and input")
     st.metric("without it", f"{off:.2f}")
     st.markdown("With the residual stream each word leaves the block as **itself plus a change**; without it, "
-                "the block's output has almost nothing of the word left (cosine near 0): a second block "
-                "would not know which word it is looking at.")
+                f"the block's output keeps little of the word (cosine {off:.2f}): a second block would hardly "
+                "know which word it is looking at.")
 
 st.header("2. Every stage, its shape and what switches it")
 st.dataframe(pd.DataFrame(view.stage_table), hide_index=True, width="stretch")
