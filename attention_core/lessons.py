@@ -470,3 +470,47 @@ def target_difference(a: SentenceAnalysis, b: SentenceAnalysis) -> float | None:
     if a.target_index is None or b.target_index is None:
         return None
     return float(np.max(np.abs(a.after[a.target_index] - b.after[b.target_index])))
+
+
+@dataclass(frozen=True)
+class HeadsView:
+    """What the Multi-head page shows of one sentence's heads.
+
+    weights : (n_heads, n_tokens, n_tokens) every head's attention weights (one shared 0..1 scale)
+    target_rows : (n_heads, n_tokens) the target's row in each head (None without a target)
+    contribution : (n_heads,) length of what each head's output adds to the target through W_O
+    shapes : lines "name [rows x cols]" for each head's W_Q, the concatenation, W_O and the output
+    """
+
+    weights: np.ndarray
+    target_rows: np.ndarray | None
+    contribution: np.ndarray | None
+    shapes: list[str]
+
+
+def heads_view(a: SentenceAnalysis) -> HeadsView:
+    """Per head: the weights, the target's row, and the length of its share of the target's output.
+
+    The output is concat(head_1, ..., head_h) @ W_O, so head i's share is head_i @ W_O[rows of head i];
+    the shares add up to the output exactly.
+    """
+    mh = a.heads
+    if mh is None:
+        raise ValueError("heads_view needs an analysis made with mechanism.heads > 1")
+    W = mh.attention_weights  # (n_heads, n_tokens, n_tokens)
+    h, n = W.shape[0], W.shape[1]
+    d_v = mh.projections.d_v
+    i = a.target_index
+    rows = contribution = None
+    if i is not None:
+        rows = W[:, i, :]  # (n_heads, n_tokens)
+        W_O = mh.projections.W_O  # (n_heads * d_v, d_out)
+        shares = [mh.heads[k].contextual_embeddings[i] @ W_O[k * d_v:(k + 1) * d_v] for k in range(h)]
+        contribution = np.array([np.linalg.norm(s) for s in shares])  # (n_heads,)
+    p = mh.projections
+    shapes = [f"each head: W_Q, W_K [{p.d_model} x {p.d_k}], W_V [{p.d_model} x {d_v}] ({h} heads)",
+              f"each head's output [{n} x {d_v}]",
+              f"concatenation [{n} x {mh.concatenation.shape[1]}]",
+              f"W_O [{p.W_O.shape[0]} x {p.W_O.shape[1]}]",
+              f"output = concatenation @ W_O [{n} x {mh.output.shape[1]}]"]
+    return HeadsView(W, rows, contribution, shapes)

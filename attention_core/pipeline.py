@@ -19,11 +19,13 @@ import numpy as np
 from .attention import AttentionTrace, Projections, self_attention
 from .embeddings import OOV_POLICIES
 from .errors import EmptyInputError, SettingsError
+from .heads import MultiHeadProjections, MultiHeadTrace, check_heads, multi_head_attention
 from .positions import MAX_STRENGTH, add_positions
 from .text import Tokens, tokenize
 
 PROJECTION_KINDS = ("off", "random", "random_v", "learned")
 MAX_D_K = 64
+MAX_HEADS = 10  # heads the page offers at most (GloVe's 50 = 10 heads of 5)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Mechanism:
     positions : float
         how strongly the paper's sinusoidal position encoding is added to X (X + positions * PE);
         0 = off, and then attention cannot tell word order (any reordering reorders the outputs).
+    heads : int
+        the number of attention heads (each with d_model / heads columns); 1 = the tutorial's single head.
     residual : bool
         the residual stream: each word leaves as x + attention(x), itself plus its context (the
         transformer's "residual connection"). Off = the tutorial's first version, output = attention(x).
@@ -59,6 +63,7 @@ class Mechanism:
     causal: bool = False  # the tutorial's attention sees the whole sentence
     residual: bool = False  # the tutorial's first version has no residual stream
     positions: float = 0.0  # strength of the sinusoidal positions added to X (0 = off, as in the tutorial)
+    heads: int = 1  # attention heads; 1 everywhere unless a page asks for more (the Multi-head page)
 
     def __post_init__(self):
         if self.projections not in PROJECTION_KINDS:
@@ -66,6 +71,8 @@ class Mechanism:
         if not isinstance(self.positions, (int, float)) or not 0 <= self.positions <= MAX_STRENGTH:
             raise SettingsError(f"the position strength must be a number from 0 to {MAX_STRENGTH:g}; "
                                 f"got {self.positions!r}")
+        if not isinstance(self.heads, (int, np.integer)) or not 1 <= self.heads <= MAX_HEADS:
+            raise SettingsError(f"the number of heads must be a whole number from 1 to {MAX_HEADS}; got {self.heads!r}")
         if not isinstance(self.d_k, (int, np.integer)) or not 1 <= self.d_k <= MAX_D_K:
             raise SettingsError(f"d_k must be a whole number from 1 to {MAX_D_K}; got {self.d_k!r}")
 
@@ -87,6 +94,28 @@ def make_projections(mechanism: Mechanism, d_model: int, learned: Projections | 
     if learned is None or learned.d_model != d_model:
         raise SettingsError("Learned projections were trained on GloVe 50-d vectors: pick GloVe 50-d in the "
                             "sidebar, or set projections to off or random.")
+    return learned
+
+
+def make_heads(mechanism: Mechanism, d_model: int, learned: MultiHeadProjections | None = None) -> MultiHeadProjections:
+    """``mechanism.heads`` heads of width d_model / heads.
+
+    off: head i's W_Q = W_K = W_V = the identity's columns of its slice (each head compares words on its
+    own d_model / heads dimensions; W_O = I); random: seeded per head; learned: the heads trained on the
+    sense + previous-word task (``train_heads``), which must be given and have this many heads.
+    """
+    h = mechanism.heads
+    d_k = check_heads(d_model, h)  # raises with the divisors of d_model
+    if mechanism.projections == "off":
+        eye = np.eye(d_model)
+        heads = tuple(Projections(eye[:, i * d_k:(i + 1) * d_k], eye[:, i * d_k:(i + 1) * d_k],
+                                  eye[:, i * d_k:(i + 1) * d_k], kind="identity") for i in range(h))
+        return MultiHeadProjections(heads, np.eye(d_model), kind="identity")
+    if mechanism.projections in ("random", "random_v"):
+        return MultiHeadProjections.random(d_model, h, seed=mechanism.seed)
+    if learned is None or learned.n_heads != h or learned.d_model != d_model:
+        raise SettingsError(f"Trained heads exist for {learned.n_heads if learned else 2} heads on GloVe 50-d "
+                            "vectors: pick that number of heads, or random heads.")
     return learned
 
 
@@ -124,6 +153,7 @@ class SentenceAnalysis:
     target_index: int | None
     mechanism: Mechanism
     embeddings: np.ndarray  # (n_tokens, d_model) the static word vectors, before any positions are added
+    heads: MultiHeadTrace | None = None  # every head's trace, the concatenation and W_O (mechanism.heads > 1)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -159,7 +189,8 @@ class SentenceAnalysis:
 
 
 def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target: str = "", oov: str = "zero",
-            learned: Projections | None = None) -> SentenceAnalysis:
+            learned: Projections | None = None, learned_heads: MultiHeadProjections | None = None
+            ) -> SentenceAnalysis:
     """Tokenize, embed, attend: ``text`` through ``mechanism``.
 
     Parameters
@@ -170,6 +201,7 @@ def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target
     target : the word to follow ("" = none)
     oov : what unknown words get ("zero", "random", "mean")
     learned : the trained projections, needed when ``mechanism.projections == "learned"``
+    learned_heads : the trained heads, needed for learned projections with ``mechanism.heads > 1``
 
     Raises
     ------
@@ -179,7 +211,9 @@ def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target
         raise SettingsError(f"unknown words must get one of {', '.join(OOV_POLICIES)}; got {oov!r}")
     tokens = tokenize(text)
     lookup = embeddings.lookup(tokens.keys, oov=oov)  # X: (n_tokens, d_model)
-    projections = make_projections(mechanism, embeddings.dim, learned)
+    projections = make_projections(mechanism, embeddings.dim, learned) if mechanism.heads == 1 or \
+        mechanism.projections != "learned" else None  # learned heads replace the single learned head
+    heads_proj = make_heads(mechanism, embeddings.dim, learned_heads) if mechanism.heads > 1 else None
     X = add_positions(lookup.vectors, mechanism.positions) if mechanism.positions else lookup.vectors
     trace = self_attention(X, projections, scale=mechanism.scale, causal=mechanism.causal)  # trace.X: with positions
     if mechanism.residual and trace.values.shape[1] != trace.X.shape[1]:
@@ -187,5 +221,7 @@ def analyse(text: str, embeddings, mechanism: Mechanism = Mechanism(), *, target
                             f"{trace.X.shape[1]} numbers; W_V [{trace.X.shape[1]} x {trace.values.shape[1]}] makes "
                             "outputs of another size. Pick projections other than 'random, W_V too', or turn the "
                             "residual stream off.")
-    return SentenceAnalysis(tokens=tokens, known=lookup.known, trace=trace,
-                            target_index=find_target(tokens, target), mechanism=mechanism, embeddings=lookup.vectors)
+    heads = None if heads_proj is None else multi_head_attention(X, heads_proj, scale=mechanism.scale,
+                                                                 causal=mechanism.causal)
+    return SentenceAnalysis(tokens=tokens, known=lookup.known, trace=trace, target_index=find_target(tokens, target),
+                            mechanism=mechanism, embeddings=lookup.vectors, heads=heads)

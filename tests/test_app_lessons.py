@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import attention_core as ac
-from tests.apptest_support import chart_titled, charts, no_exception, plain_app, texts
+from tests.apptest_support import chart_titled, charts, new_app, no_exception, plain_app, texts
 
 
 def open_page(view: str, **query):
@@ -348,3 +348,35 @@ def test_the_transformer_block_page_measures_what_survives():
     params = [d.value for d in at.dataframe if "part" in d.value.columns][0]
     assert params.loc[params["part"] == "total", "the paper's (512, 64)"].item() == 2_198_016
     assert any("random" in m.value and "feed-forward" in m.value for m in at.markdown)
+
+
+# --- multi-head attention ---------------------------------------------------------------------------------
+
+def test_multi_head_page_shows_one_heatmap_per_head_and_the_shapes():
+    at = open_page("multi_head", heads="5", projections="random")
+    heads = chart_titled(at, "head ")
+    assert len(heads) == 5
+    for _, df in heads:
+        w = df.sort_values(["query_pos", "key_pos"])["value"].to_numpy().reshape(4, 4)
+        assert np.isfinite(w).all() and np.allclose(w.sum(axis=1), 1.0)
+    code = code_blocks(at)
+    assert "W_Q, W_K [50 x 10]" in code and "concatenation [4 x 50]" in code and "W_O [50 x 50]" in code
+    costs = [d.value for d in at.dataframe if "attention_patterns" in d.value.columns][0]
+    assert costs["parameters"].nunique() == 1 and costs["madds"].nunique() == 1  # the same whatever h
+    assert list(costs.loc[costs["n_heads"] == 8, "d_k"]) == [64]
+
+
+def test_multi_head_page_trained_heads_split_the_work():
+    at = new_app(heads="2")  # learned projections (the app's default): the two trained heads
+    at.switch_page("views/multi_head.py").run()
+    no_exception(at)
+    values = {m.label: float(m.value) for m in at.metric}
+    cue = [v for k, v in values.items() if "sense word" in k]
+    previous = [v for k, v in values.items() if "previous word" in k]
+    assert max(cue) > 0.6 and max(previous) > 0.6
+    assert int(np.argmax(cue)) != int(np.argmax(previous)), "one head for the sense, the other for position"
+
+
+def test_multi_head_offers_only_divisors_of_the_vectors_width():
+    at = open_page("multi_head", embeddings="tutorial 2-D", s1="love apple phones")
+    assert at.segmented_control(key="heads").options == ["1", "2"]

@@ -172,3 +172,15 @@ def test_the_causal_mask_switch_works_on_every_page(lab, path):
     assert switch.is_checked()
     assert not bs.exception_texts(lab.page)
     lab.assert_clean()
+
+
+def test_the_multi_head_page_draws_a_heatmap_per_head(lab):
+    lab.goto("/multi_head?heads=5&projections=random")
+    _all_charts_drawn(lab)
+    assert lab.page.locator("[data-testid='stVegaLiteChart']").count() == 5
+    bs.screenshot(lab.page, "page_multi_head_1920", width=1920, min_height=1080, max_height=1080)
+    lab.goto("/multi_head")  # the default: learned projections, the two trained heads
+    _all_charts_drawn(lab)
+    labels = lab.page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    assert sum("attention on the sense word" in t for t in labels) == 2
+    lab.assert_clean()

@@ -300,3 +300,17 @@ def test_block_view_with_and_without_the_residual_stream(glove):
     with_it, without = view.final_survival
     assert np.isfinite([with_it, without]).all() and with_it > without + 0.4
     assert len(view.survival_rows) == 12 and view.parameter_rows[-1]["the paper's (512, 64)"] == 2_198_016
+
+
+def test_pipeline_heads_and_the_heads_view(glove):
+    a = ac.analyse("I love Apple phones", glove, ac.Mechanism(projections="random", heads=5), target="apple")
+    view = lessons.heads_view(a)
+    assert view.weights.shape == (5, 4, 4) and np.allclose(view.weights.sum(axis=2), 1.0)
+    assert view.contribution.shape == (5,) and np.isfinite(view.contribution).all()
+    shares = sum(a.heads.heads[k].contextual_embeddings[2] @ a.heads.projections.W_O[k * 10:(k + 1) * 10]
+                 for k in range(5))
+    assert np.allclose(shares, a.heads.output[2], rtol=1e-12)  # the heads' shares add up to the output
+    off = ac.analyse("I love Apple phones", glove, ac.Mechanism(heads=2))
+    assert np.allclose(off.heads.output, off.heads.concatenation)  # off: W_O = I
+    with pytest.raises(ac.ShapeError, match="1, 2, 5, 10, 25, 50"):
+        ac.analyse("I love apple", glove, ac.Mechanism(projections="random", heads=3))

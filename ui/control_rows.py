@@ -97,6 +97,9 @@ CONTROLS: tuple[Control, ...] = (
             options={"x": "1. X", "w": "2. W_Q, W_K, W_V", "qkv": "3. Q, K, V", "scores": "4. scores",
                      "scaled": "5. scaled", "weights": "6. weights", "outputs": "7. outputs", "hand": "By hand",
                      "tutorial": "Tutorial's example", "work": "How much work?"}),
+    Control("heads", "Heads", "2", "segmented", options={h: h for h in ("1", "2", "5", "10")},
+            help="h heads, each with d_k = d_model / h columns (GloVe: 50 = 1 x 50, 2 x 25, 5 x 10, 10 x 5; the 2-D "
+                 "vectors: 1 or 2). Learned projections: the 2 trained heads."),  # the Multi-head page's own
     Control("wo_s1", "Sentence A", "the dog bit the man", "text", max_chars=500),  # the Word order page's pair:
     Control("wo_s2", "Sentence B: the same words in another order", "the man bit the dog", "text", max_chars=500),
     Control("sbs_sentence", "Sentence", "Sentence 1", "segmented", in_link=False,

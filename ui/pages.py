@@ -19,5 +19,6 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("views/why_projections.py", "Why projections?", ":material/call_split:", "why_projections"),
     PageInfo("views/learned.py", "Learned projections", ":material/school:", "learned"),
     PageInfo("views/word_order.py", "Word order", ":material/swap_horiz:", "word_order"),
+    PageInfo("views/multi_head.py", "Multi-head", ":material/view_column:", "multi_head"),
     PageInfo("views/transformer_block.py", "Transformer block", ":material/view_agenda:", "transformer_block"),
 )

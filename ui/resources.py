@@ -135,3 +135,9 @@ def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.Trainin
 def neighbours(vector: tuple[float, ...], exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, float]]:
     """Nearest GloVe words of one 50-d vector (cached: the same vector is asked for on every rerun)."""
     return ac.nearest_words(np.array([vector]), glove(), k=k, exclude=[exclude])[0]
+
+
+@st.cache_resource(show_spinner="Training two attention heads (sense and position) on the word-sense sentences…")
+def trained_heads(n_heads: int = 2, seed: int = 0) -> ac.HeadsTrainingResult:
+    """Two heads trained once per server process (about half a second), shared by every session."""
+    return ac.train_heads(glove(), n_heads=n_heads, seed=seed)

@@ -68,8 +68,10 @@ def analyse(text: str, settings: Settings, source=None, **changes) -> ac.Sentenc
     Raises AttentionLabError with a message for the user."""
     source = embedding_source(settings) if source is None else source
     mech = dataclasses.replace(effective_mechanism(settings), **changes)
-    return ac.analyse(text, source, mech, target=settings.target, oov=settings.oov,
-                      learned=learned_for(settings, source) if mech.projections == "learned" else None)
+    learned = learned_for(settings, source) if mech.projections == "learned" else None
+    heads = resources.trained_heads().projections if learned is not None and mech.heads > 1 else None
+    return ac.analyse(text, source, mech, target=settings.target, oov=settings.oov, learned=learned,
+                      learned_heads=heads)
 
 
 def has_words(text: str) -> bool:
