@@ -585,7 +585,7 @@ def _score_line(page, pair: str) -> str | None:
 def test_edited_2d_vectors_survive_a_page_change(lab):
     """Step by step's table of 2-D vectors: an edit reaches the numbers and is still there after the class
     looks at another page and comes back (found by a review: the editor used to reset)."""
-    lab.goto("/step_by_step?embeddings=tutorial+2-D&s1=love+apple+phones&scale=false")
+    lab.goto("/step_by_step?embeddings=tutorial+2-D&s1=love+apple+phones&scale=false&sbs_step=By+hand")
     bs.wait_until(lab.page, lambda: _score_line(lab.page, "apple, phones") is not None, message="the walk-through")
     assert _score_line(lab.page, "apple, phones") == "score(apple, phones) = (2 x 2) + (2 x 2) = 8"
     grid = lab.page.locator("[data-testid='stDataFrame']").first
