@@ -56,6 +56,22 @@ from .errors import (
     VectorFileError,
     WaitingForInputError,
 )
+from .exercises import (
+    EXERCISE_1_SENTENCE,
+    MISTAKES,
+    TOLERANCES,
+    AnswerError,
+    Exercise2Check,
+    PartCheck,
+    Tolerance,
+    check_exercise_1,
+    check_exercise_2,
+    check_shape,
+    exercise_2_expected,
+    exercise_3_shapes,
+    parse_numbers,
+    parse_shape,
+)
 from .experiments import ScalingMeasurement, measure_scaling
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
 from .heads import (
@@ -81,6 +97,7 @@ from .positions import (
     sinusoidal_encoding,
     word_order_differences,
 )
+from .rnn import APPLE_MUSIC, ElmanRNN, attention_first_word_weight, first_word_influence, rnn_vs_attention
 from .text import MAX_TOKENS, Tokens, clean_text, lookup_key, tokenize
 from .training import (
     SenseExample,
@@ -94,21 +111,24 @@ from .training import (
 from .vectorfile import MAX_UPLOAD_BYTES, parse_vectors
 
 __all__ = [
-    "add_positions", "analyse", "Attended", "attention", "AttentionLabError", "AttentionTrace",
-    "block_parameter_counts", "BlockTrace", "check_heads", "check_seed", "check_whole", "clean_text", "Concept",
+    "add_positions", "analyse", "AnswerError", "APPLE_MUSIC", "Attended", "attention", "attention_first_word_weight",
+    "AttentionLabError", "AttentionTrace", "block_parameter_counts", "BlockTrace", "check_exercise_1",
+    "check_exercise_2", "check_heads", "check_seed", "check_shape", "check_whole", "clean_text", "Concept",
     "concept_axes", "concept_cosines", "concept_embeddings", "concept_scores", "ConceptEmbeddings", "concepts",
-    "cosine_to", "DEFAULT_CONCEPT_TEXT", "DEFAULT_CONCEPTS", "divisors", "Embeddings", "EmptyInputError",
-    "encoding_scale", "FeedForward", "FFN_MULTIPLIER", "find_target", "format_number", "head_costs", "HeadsConfig",
-    "HeadSpecialisation", "HeadsTrainingResult", "known_part", "layer_norm", "LAYER_NORM_EPS", "lessons",
+    "cosine_to", "DEFAULT_CONCEPT_TEXT", "DEFAULT_CONCEPTS", "divisors", "ElmanRNN", "Embeddings", "EmptyInputError",
+    "encoding_scale", "Exercise2Check", "EXERCISE_1_SENTENCE", "exercise_2_expected", "exercise_3_shapes",
+    "FeedForward", "FFN_MULTIPLIER", "find_target", "first_word_influence", "format_number", "head_costs",
+    "HeadsConfig", "HeadSpecialisation", "HeadsTrainingResult", "known_part", "layer_norm", "LAYER_NORM_EPS", "lessons",
     "load_glove", "load_word_senses", "Lookup", "lookup_key", "make_projections", "MaskError", "match_reordering",
     "MAX_BLOCK_D_MODEL", "MAX_POSITIONS", "MAX_STRENGTH", "MAX_TOKENS", "MAX_UPLOAD_BYTES", "measure_scaling",
-    "Mechanism", "multi_head_attention", "MultiHeadProjections", "MultiHeadTrace", "nearest_words",
+    "Mechanism", "MISTAKES", "multi_head_attention", "MultiHeadProjections", "MultiHeadTrace", "nearest_words",
     "NonFiniteError", "NonFiniteVectorFileError", "NotEnoughWordsError", "offset_rotation", "OOV_POLICIES",
-    "order_experiment", "OutOfRangeError", "parse_concepts", "parse_vectors", "PCA2D", "pca_2d",
-    "position_similarity", "PROJECTION_KINDS", "Projections", "random_embeddings", "RandomEmbeddings",
-    "resolve_scale", "ScalingMeasurement", "self_attention", "sense_concepts", "sense_pairs", "SenseExample",
-    "sentence_report", "SentenceAnalysis", "SettingsError", "ShapeError", "sinusoidal_encoding", "softmax",
-    "stage_similarity", "STAGES", "tokenize", "Tokens", "toy_embeddings", "TOY_VECTORS", "train_heads",
-    "train_projections", "TrainingConfig", "TrainingResult", "transformer_block", "UnknownWordError",
-    "VectorFileError", "VectorTable", "WaitingForInputError", "word_order_differences",
+    "order_experiment", "OutOfRangeError", "parse_concepts", "parse_numbers", "parse_shape", "parse_vectors",
+    "PartCheck", "PCA2D", "pca_2d", "position_similarity", "PROJECTION_KINDS", "Projections", "random_embeddings",
+    "RandomEmbeddings", "resolve_scale", "rnn_vs_attention", "ScalingMeasurement", "self_attention", "sense_concepts",
+    "sense_pairs", "SenseExample", "sentence_report", "SentenceAnalysis", "SettingsError", "ShapeError",
+    "sinusoidal_encoding", "softmax", "stage_similarity", "STAGES", "tokenize", "Tokens", "Tolerance", "TOLERANCES",
+    "toy_embeddings", "TOY_VECTORS", "train_heads", "train_projections", "TrainingConfig", "TrainingResult",
+    "transformer_block", "UnknownWordError", "VectorFileError", "VectorTable", "WaitingForInputError",
+    "word_order_differences",
 ]
