@@ -380,3 +380,55 @@ def test_multi_head_page_trained_heads_split_the_work():
 def test_multi_head_offers_only_divisors_of_the_vectors_width():
     at = open_page("multi_head", embeddings="tutorial 2-D", s1="love apple phones")
     assert at.segmented_control(key="heads").options == ["1", "2"]
+
+
+# --- practice: the exercises and RNN vs attention ---------------------------------------------------------
+
+def _exercise_2(at, scores, weights, new_cat):
+    boxes = [t for t in at.text_input if t.label.startswith(("(a)", "(b)", "(c)"))]
+    for box, value in zip(boxes, (scores, weights, new_cat)):
+        box.input(value)
+    at.button[0].click().run()
+    no_exception(at)
+    return texts(at, "success"), texts(at, "error"), texts(at, "warning")
+
+
+def test_exercise_2_is_checked_right_and_wrong():
+    e = ac.exercise_2_expected()
+    right = ", ".join(f"{v:.4f}" for v in e["weights"]["unscaled"])
+    cat = ", ".join(f"{v:.4f}" for v in e["new_cat"]["unscaled"])
+    ok, bad, _ = _exercise_2(open_page("exercises"), "5, 5, 8", right, cat)
+    assert len(ok) == 3 and not bad
+    not_exp = ", ".join(f"{v:.4f}" for v in np.array([5, 5, 8]) / 18)  # scores not exponentiated
+    ok, bad, _ = _exercise_2(open_page("exercises"), "5, 5, 8", not_exp, cat)
+    assert len(ok) >= 1 and any("(b)" in b for b in bad)
+    for junk in ("", "abc", "1e309", "5, 5"):
+        _, _, warned = _exercise_2(open_page("exercises"), junk, right, cat)
+        assert warned, f"no message for {junk!r}"
+
+
+def test_exercise_3_shapes_and_the_real_run():
+    at = open_page("exercises", exercise="Exercise 3: shapes")
+    for key, value in zip(("E", "Q", "scores", "output"), ("20 x 512", "20x64", "(20, 20)", "64 x 20")):
+        at.text_input(key=f"ex3_{key}").input(value)
+    at.button[0].click().run()
+    no_exception(at)
+    assert len(texts(at, "success")) == 3 and any("transposed" in e for e in texts(at, "error"))
+    assert "(20, 512)" in code_blocks(at) and "(20, 64)" in code_blocks(at)
+
+
+def test_exercise_1_reveals_the_real_weights_under_three_mechanisms():
+    at = open_page("exercises", exercise="Exercise 1: the river bank")
+    at.multiselect(key="ex1_pick").select("river").run()
+    at.toggle(key="ex1_reveal").set_value(True).run()
+    no_exception(at)
+    bars = [df for _, df in charts(at) if "weight" in df.columns]
+    assert len(bars) == 3 and all(np.isclose(df["weight"].sum(), 1.0) for df in bars)
+    assert len(texts(at, "info")) >= 3
+
+
+def test_rnn_vs_attention_page_corrects_the_o1():
+    at = open_page("rnn_vs_attention")
+    md = "\n".join(m.value for m in at.markdown)
+    assert "n sequential steps" in md and "not O(1)" in md
+    assert len(charts(at)) == 2 and at.dataframe

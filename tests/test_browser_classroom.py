@@ -184,3 +184,32 @@ def test_the_multi_head_page_draws_a_heatmap_per_head(lab):
     labels = lab.page.locator("[data-testid='stMetricLabel']").all_inner_texts()
     assert sum("attention on the sense word" in t for t in labels) == 2
     lab.assert_clean()
+
+
+def test_exercise_2_answered_right_and_wrong_in_the_browser(lab):
+    lab.goto("/exercises")
+    _all_charts_drawn(lab)
+    e = __import__("attention_core").exercise_2_expected()
+    answers = {"(a)": "5, 5, 8", "(b)": ", ".join(f"{v:.4f}" for v in e["weights"]["unscaled"]),
+               "(c)": ", ".join(f"{v:.4f}" for v in e["new_cat"]["unscaled"])}
+    main = lab.page.locator("[data-testid='stMain']")
+    for label, value in answers.items():
+        main.get_by_label(re.compile(re.escape(label))).fill(value)
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Check my answers").click())
+    bs.wait_until(lab.page, lambda: len(bs.alert_texts(lab.page, "Success")) == 3, message="three right answers")
+    main.get_by_label(re.compile(r"^\(b\)")).fill("0.2, 0.2, 0.6")
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Check my answers").click())
+    bs.wait_until(lab.page, lambda: any(a.startswith("(b)") for a in bs.alert_texts(lab.page, "Error")),
+                  message="(b) marked wrong")
+    bs.screenshot(lab.page, "page_exercises_1366", width=1366, min_height=768, max_height=1400)
+    lab.assert_clean()
+
+
+def test_a_lesson_step_opens_from_a_link(lab):
+    """A teacher sends the class to one step of Step by step and to one exercise."""
+    lab.goto("/step_by_step?sbs_step=6.+weights")
+    _all_charts_drawn(lab)
+    assert lab.page.get_by_role("tab", name="6. weights").get_attribute("aria-selected") == "true"
+    lab.goto("/exercises?exercise=Exercise+3%3A+shapes")
+    assert lab.page.get_by_role("tab", name="Exercise 3: shapes").get_attribute("aria-selected") == "true"
+    lab.assert_clean()

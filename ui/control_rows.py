@@ -97,6 +97,9 @@ CONTROLS: tuple[Control, ...] = (
             options={"x": "1. X", "w": "2. W_Q, W_K, W_V", "qkv": "3. Q, K, V", "scores": "4. scores",
                      "scaled": "5. scaled", "weights": "6. weights", "outputs": "7. outputs", "hand": "By hand",
                      "tutorial": "Tutorial's example", "work": "How much work?"}),
+    Control("exercise", "Exercise", "ex2", "tabs",  # the Exercises page's open exercise, in the link
+            options={"ex2": "Exercise 2: cat sat mat", "ex3": "Exercise 3: shapes",
+                     "ex1": "Exercise 1: the river bank"}),
     Control("heads", "Heads", "2", "segmented", options={h: h for h in ("1", "2", "5", "10")},
             help="h heads, each with d_k = d_model / h columns (GloVe: 50 = 1 x 50, 2 x 25, 5 x 10, 10 x 5; the 2-D "
                  "vectors: 1 or 2). Learned projections: the 2 trained heads."),  # the Multi-head page's own

@@ -100,6 +100,10 @@ def warning(message: str, where=st) -> None:
     where.warning(escape(message), icon=":material/warning:")
 
 
+def success(message: str, where=st) -> None:
+    where.success(escape(message), icon=":material/check_circle:")
+
+
 def info(message: str, where=st) -> None:
     where.info(escape(message), icon=":material/info:")
 

@@ -21,4 +21,6 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("views/word_order.py", "Word order", ":material/swap_horiz:", "word_order"),
     PageInfo("views/multi_head.py", "Multi-head", ":material/view_column:", "multi_head"),
     PageInfo("views/transformer_block.py", "Transformer block", ":material/view_agenda:", "transformer_block"),
+    PageInfo("views/exercises.py", "Exercises", ":material/edit_note:", "exercises"),
+    PageInfo("views/rnn_vs_attention.py", "RNN vs attention", ":material/timeline:", "rnn_vs_attention"),
 )
