@@ -59,6 +59,12 @@ def main() -> None:
         times.append(time.perf_counter() - t)
     rows.append(("train_projections (d_k 16, 300 Adam steps, 270 sentences)", float(np.median(times)), 3.0))
     base = ac.train_projections(glove, d_k=16, steps=300, seed=0, learn_projections=False)
+    times, heads = [], None
+    for _ in range(3):
+        t = time.perf_counter()
+        heads = ac.train_heads(glove, n_heads=2, seed=0)
+        times.append(time.perf_counter() - t)
+    rows.append(("train_heads (2 heads, sense + previous word, 300 steps)", float(np.median(times)), 3.0))
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, "
           f"numpy {np.__version__}")
     print(f"{'what':58s} {'median':>10s} {'budget':>8s}")
@@ -69,6 +75,9 @@ def main() -> None:
     print(f"  accuracy {result.heldout_accuracy:.1%} vs {base.heldout_accuracy:.1%}; attention from the word to "
           f"its cue {result.heldout_cue_attention:.3f} vs {base.heldout_cue_attention:.3f} "
           f"({result.heldout_cue_attention / base.heldout_cue_attention:.1f}x)")
+    print("two trained heads on held-out sentences (attention on the sense word / on the previous word):")
+    for spec in heads.heldout:
+        print(f"  head {spec.head}: {spec.cue_attention:.3f} / {spec.previous_attention:.3f}")
     print()
     print(f"{'self_attention, d = 64':30s} {'full trace':>12s} {'2 matmuls':>12s} {'ratio':>7s}")
     for n in (10, 128, 1024):
