@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import sidebar
+from ui import resources, sidebar
 from ui.pages import PAGES
 
 st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
@@ -11,3 +11,4 @@ page = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=not p.
                       for p in PAGES])
 sidebar.render()
 page.run()
+resources.freeze_long_lived()  # once per process: see its docstring

@@ -33,7 +33,8 @@ def cell_text(v: float, decimals: int) -> str:
 
 def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
             title: str = "", value_name: str = "weight", diverging: bool = False,
-            decimals: int = 2, bound: float | None = None, masked: np.ndarray | None = None) -> dict:
+            decimals: int = 2, bound: float | None = None, masked: np.ndarray | None = None,
+            size: int = 330) -> dict:
     """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
 
     Rows are queries ("who is looking"), columns are keys ("at whom"). Weights use
@@ -43,6 +44,7 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     heatmaps to make the same colour mean the same score in all of them. ``masked`` (bool, the
     matrix's shape; True = blocked by the causal mask) draws those cells grey with a "×": a blocked
     cell is not a weight of 0 that attention chose, and its scaled score is -inf, not a number.
+    ``size``: the grid's side in pixels (smaller for several heatmaps side by side).
     """
     col_words = row_words if col_words is None else col_words
     rows, cols = token_labels(row_words), token_labels(col_words)
@@ -64,7 +66,7 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     if blocked.any():
         df["masked"] = blocked
     n = max(n_r, n_c)
-    cell = int(np.clip(330 / max(n, 1), 5, 80))  # >= half a 1920 px column; grid + labels fit a 1366 px one
+    cell = int(np.clip(size / max(n, 1), 5, 80))  # 330: >= half a 1920 px column; grid + labels fit a 1366 px one
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
     if diverging:  # the scale's bound, as JSON (a numpy number becomes a float, as Altair writes it)

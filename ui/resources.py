@@ -35,6 +35,21 @@ def concept_source(concepts: tuple[ac.Concept, ...]) -> ac.ConceptEmbeddings:
     return _concept_source(tuple((c.name, c.words) for c in concepts))
 
 
+_FROZEN = threading.Event()
+
+
+def freeze_long_lived() -> None:
+    """After the first complete page run of this process, move every object alive then (GloVe's word list,
+    the trained projections and heads, Altair's templates, the imported modules) out of the garbage
+    collector's sight, once. The server runs a full gc.collect() after every rerun; objects that live as
+    long as the process made it walk ~150k of them on every edit (GloVe alone was frozen at load, but the
+    story's first run trains and imports more after that)."""
+    if not _FROZEN.is_set():
+        _FROZEN.set()
+        gc.collect()
+        gc.freeze()
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _concept_source(key: tuple[tuple[str, tuple[str, ...]], ...]) -> ac.ConceptEmbeddings:
     return ac.concept_axes([ac.Concept(name, words) for name, words in key], glove())

@@ -43,7 +43,7 @@ if res.heads is not None:
     for k in range(h):
         with cols[k % len(cols)]:
             charts.show(charts.heatmap(view.weights[k], words, title=f"head {k + 1}", value_name="weight",
-                                       masked=res.blocked))
+                                       masked=res.blocked, size=330 if h <= 2 else 150))
     if view.target_rows is not None:
         target = words[res.target_index]
         shares = pd.DataFrame({"head": [f"head {k + 1}" for k in range(h)],
