@@ -49,7 +49,7 @@ S2_SENTENCES = [f"the children drank cold apple juice in the {w} today" for w in
 TARGETS = ["apple", "the"]
 
 # The Sentence Lab's default (Attention) tab: 2 token strips, 2 heatmaps, 2 rows of weights
-LAB_CHARTS = 6
+LAB_CHARTS = 4  # the Story tab (the first screen): per sentence its words and where the target looks
 
 
 # --- opening like a browser ------------------------------------------------------------------
