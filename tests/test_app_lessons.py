@@ -124,7 +124,7 @@ def test_step_by_step_step_7_is_the_outputs_and_the_hand_row_uses_keys():
 
 
 def test_why_projections_follows_the_scaling_switch():
-    at = open_page("why_projections", scale="false")
+    at = open_page("why_projections", scale="false", wp_part="3. Off, random, learned")
     ref = _pipeline("I love Apple phones", scale=False)
     (_, off), = chart_titled(at, "off: row of 'Apple'")
     assert np.allclose(off.sort_values("key_pos")["weight"], ref.trace.attention_weights[2], atol=1e-12)
@@ -145,10 +145,10 @@ def test_learned_page_random_side_is_the_random_start():
 
 
 def test_why_projections_symmetry():
-    at = open_page("why_projections")
-    metrics = [m.value for m in at.metric]
-    assert float(metrics[0]) == 0.0  # projections off: S == S.T exactly
-    assert float(metrics[1]) > 0.1  # random W_Q != W_K
+    off = open_page("why_projections")  # the first part: projections off
+    assert len(off.metric) == 1 and float(off.metric[0].value) == 0.0  # S == S.T exactly; one part drawn
+    rnd = open_page("why_projections", wp_part="2. W_Q ≠ W_K: one-way")
+    assert float(rnd.metric[0].value) > 0.1  # random W_Q != W_K
     # a sentence whose X Xᵀ may be off by rounding (3.6e-15 on the dev machine's BLAS) still reads "0"
     at = open_page("why_projections", s1="The bank of the river")
     assert at.metric[0].value == "0"

@@ -97,6 +97,8 @@ CONTROLS: tuple[Control, ...] = (
             options={"x": "1. X", "w": "2. W_Q, W_K, W_V", "qkv": "3. Q, K, V", "scores": "4. scores",
                      "scaled": "5. scaled", "weights": "6. weights", "outputs": "7. outputs", "hand": "By hand",
                      "tutorial": "Tutorial's example", "work": "How much work?"}),
+    Control("wp_part", "Why projections? part", "off", "tabs",  # one part drawn at a time, in the link
+            options={"off": "1. Off: symmetric", "random": "2. W_Q ≠ W_K: one-way", "all": "3. Off, random, learned"}),
     Control("exercise", "Exercise", "ex2", "tabs",  # the Exercises page's open exercise, in the link
             options={"ex2": "Exercise 2: cat sat mat", "ex3": "Exercise 3: shapes",
                      "ex1": "Exercise 1: the river bank"}),
