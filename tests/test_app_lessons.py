@@ -67,7 +67,7 @@ def test_edited_toy_vectors_reach_every_page():
 
 def test_why_scale_measures_variance_growing_with_d_k():
     at = open_page("why_scale")
-    table = [d.value for d in at.dataframe if "Var(q · k) measured" in d.value.columns][0]
+    table = [d.value for d in at.table if "Var(q · k) measured" in d.value.columns][0]
     d_k = table["d_k"].to_numpy()
     measured = table["Var(q · k) measured"].to_numpy()
     assert np.all(np.isfinite(measured))
@@ -361,7 +361,7 @@ def test_multi_head_page_shows_one_heatmap_per_head_and_the_shapes():
         assert np.isfinite(w).all() and np.allclose(w.sum(axis=1), 1.0)
     code = code_blocks(at)
     assert "W_Q, W_K [50 x 10]" in code and "concatenation [4 x 50]" in code and "W_O [50 x 50]" in code
-    costs = [d.value for d in at.dataframe if "attention_patterns" in d.value.columns][0]
+    costs = [d.value for d in at.table if "attention_patterns" in d.value.columns][0]
     assert costs["parameters"].nunique() == 1 and costs["madds"].nunique() == 1  # the same whatever h
     assert list(costs.loc[costs["n_heads"] == 8, "d_k"]) == [64]
 

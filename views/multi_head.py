@@ -50,7 +50,7 @@ if res.heads is not None:
                                f"weight on each word ({', '.join(words)})":
                                    [" ".join(f"{w:.2f}" for w in row) for row in view.target_rows],
                                f"length of what it adds to '{target}'": view.contribution.round(3)})
-        st.dataframe(shares, hide_index=True, width="stretch")
+        st.table(shares, hide_index=True)  # a static table: a data grid costs the browser far more
     st.code("\n".join(view.shapes), language=None)
 
 if settings.projections == "learned" and settings.embeddings == "glove":
@@ -67,7 +67,7 @@ if settings.projections == "learned" and settings.embeddings == "glove":
 
 st.header("Why 8 heads? What it costs, measured")
 costs = pd.DataFrame(ac.head_costs(512, (1, 2, 4, 8, 16), 20))
-st.dataframe(costs[["n_heads", "d_k", "parameters", "madds", "attention_patterns"]], hide_index=True,
+st.table(costs[["n_heads", "d_k", "parameters", "madds", "attention_patterns"]], hide_index=True,
              width="stretch")
 st.markdown("For the paper's d_model = 512 and a 20-word sentence, every choice of h costs **the same** "
             "parameters and multiply-adds: the heads share out the 512 columns. What changes is each head's "

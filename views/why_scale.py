@@ -35,7 +35,7 @@ charts.show(charts.line_chart(var, "d_k", "variance", colour="what", log_x=True,
                               palette=charts.LESSON_COLOURS,
                               title="variance of the scores (log-log)", x_title="d_k",
                               y_title="variance"), width="stretch")
-st.dataframe(pd.DataFrame({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
+st.table(pd.DataFrame({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
                            "Var(q · k / √d_k) measured": m.scaled_variance.round(3)}), hide_index=True)
 st.markdown("Each q · k is a sum of d_k products of independent numbers with variance 1, so its variance is "
             "d_k: the scores spread out as the vectors get longer. Dividing by the standard deviation √d_k "
