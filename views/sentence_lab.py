@@ -61,6 +61,19 @@ def attention_tab() -> None:
             else:
                 charts.show(heat)
     readout.attention_notes(results, settings)
+    downloads()
+
+
+def downloads() -> None:
+    """The weights and outputs as CSV, beside the numbers (the Attention tab): made only when a button is
+    pressed (a callable), and pressing one does not rerun."""
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button("Weights (CSV)", lambda: tables.export_csv(results)[0], file_name="attention_weights.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore",
+                       help="one row per (sentence, query word, key word)")
+    c2.download_button("Outputs (CSV)", lambda: tables.export_csv(results)[1],
+                       file_name="contextual_embeddings.csv", mime="text/csv", icon=":material/download:",
+                       on_click="ignore", help="one row per (sentence, word): its contextual embedding")
 
 
 # Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the
@@ -78,13 +91,3 @@ with tab_map:
 with tab_meaning:
     if tab_meaning.open:
         readout.meaning_tab(results, settings, source)
-
-# export: the files are made only when a button is pressed (a callable), not on every edit,
-# and pressing one does not rerun.
-c1, c2, _ = st.columns([1, 1, 2])
-c1.download_button("Weights (CSV)", lambda: tables.export_csv(results)[0], file_name="attention_weights.csv",
-                   mime="text/csv", icon=":material/download:", on_click="ignore",
-                   help="one row per (sentence, query word, key word)")
-c2.download_button("Outputs (CSV)", lambda: tables.export_csv(results)[1], file_name="contextual_embeddings.csv",
-                   mime="text/csv", icon=":material/download:", on_click="ignore",
-                   help="one row per (sentence, word): its contextual embedding")
