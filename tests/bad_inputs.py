@@ -262,4 +262,26 @@ UI_ROWS = [  # (input, what it must get, test)
     (b"apple 1 2\n", "'1 word x 2 numbers' (not '1 words')", _P + "test_an_upload_summary_counts_in_the_singular"),
 ]
 
-ALL = [*UI_ROWS, *TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS, *[(x, repr(out), n) for x, out, n in NUMBERS], *MESSAGE_ROWS]
+
+# --- rows of bad-inputs.md that earlier tests already check (listed so the list is complete) ----------
+
+EARLIER_ROWS = [
+    ("", "EmptyInputError 'enter at least one word'", _T + "test_no_words_is_empty_input_error"),
+    ("!!! ???", "no words: same as empty", _T + "test_no_words_is_empty_input_error"),
+    ("word " * 20_000, "truncated to MAX_TOKENS, truncated=True", _T + "test_100k_characters_truncated_and_bounded"),
+    ("cafe\u0301 / caf\u00e9", "the same token and the same GloVe vector (NFC)",
+     _T + "test_cafe_composed_and_decomposed_are_the_same_token"),
+    ("<script>alert(1)</script>", "plain word tokens", _T + "test_script_tag_tokens_are_plain_words"),
+    ("$5 and $10 :red[x] [a](javascript:alert(1))", "plain word tokens",
+     _T + "test_markdown_latex_and_links_tokens_are_plain_words"),
+    (b"", "'file is empty'", _V + "test_empty_file"),
+    (b"3 50\n<2 rows>", "line 1: declares 3, has 2", _V + "test_header_declares_more_rows_than_found"),
+    (b"<row 7 with 49 numbers>", "line 7: expected 50 values, got 49", _V + "test_row_7_with_49_numbers"),
+    (b"w3 1 2 nan", "line 4, field 4: non-finite", _V + "test_non_finite_values_name_line"),
+    (b"<gzip>", "binary/compressed files are not supported", _V + "test_gzip_refused"),
+    (b"<zip>", "binary/compressed files are not supported", _V + "test_zip_refused"),
+    (b"a" * 5_000_001, "the limit, in bytes", _V + "test_size_cap_at_real_default"),
+]
+
+ALL = [*UI_ROWS, *EARLIER_ROWS, *TEXT_ROWS, *UPLOAD_ROWS, *API_ROWS,
+       *[(x, repr(out), n) for x, out, n in NUMBERS], *MESSAGE_ROWS]
