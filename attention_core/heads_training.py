@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .attention import Projections, softmax
-from .errors import ShapeError, UnknownWordError
+from .errors import ShapeError
 from .heads import MultiHeadProjections
 from .numbers import check_seed, check_whole
 from .positions import sinusoidal_encoding
-from .training import SenseExample, load_word_senses, sense_pairs
+from .training import SenseExample, load_word_senses, padded_vectors, sense_pairs, sense_units
 
 MAX_HEADS_STEPS = 2000  # as training.MAX_TRAINING_STEPS: bounds the time of one run
 MAX_HEADS = 8  # the paper's 8; one step costs O(n_heads * sentences * words * d_model * d_k)
@@ -89,26 +89,9 @@ def make_heads_batch(examples: Sequence[SenseExample], embeddings, pairs: dict[s
                      position_strength: float) -> HeadsBatch:
     """Look every word up once, add the positions, pad to the longest sentence."""
     targets = list(pairs)
-    L = max(len(ex.words) for ex in examples)
-    d_model = embeddings.dim
-    pe = _sinusoidal(L, d_model)  # (L, d_model)
-    X = np.zeros((len(examples), L, d_model))  # (B, L, d_model)
-    mask = np.zeros((len(examples), L), dtype=bool)  # (B, L)
-    units = {}
-    for a, b in pairs.values():
-        for w in (a, b):
-            if w not in embeddings:
-                raise UnknownWordError(f"sense anchor '{w}' is not in {embeddings.name}")
-            v = embeddings.vector(w)  # (d_model,)
-            units[w] = v / np.linalg.norm(v)  # (d_model,)
-    for i, ex in enumerate(examples):
-        look = embeddings.lookup(ex.words)
-        if not look.known.all():
-            missing = [w for w, k in zip(ex.words, look.known) if not k]
-            raise UnknownWordError(f"training words not in {embeddings.name}: {', '.join(missing)}")
-        n = len(ex.words)
-        X[i, :n] = look.vectors + position_strength * pe[:n]  # (n, d_model)
-        mask[i, :n] = True
+    units = sense_units(embeddings, pairs)
+    X, mask = padded_vectors(examples, embeddings)  # (B, L, d_model), (B, L)
+    X = X + position_strength * _sinusoidal(X.shape[1], X.shape[2])[None] * mask[:, :, None]  # padding stays zero
     target_index = np.array([ex.target_index for ex in examples])  # (B,)
     return HeadsBatch(
         X=X, mask=mask, target_index=target_index,

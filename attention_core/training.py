@@ -111,20 +111,25 @@ class Batch:
     group: np.ndarray  # (B,) index of the target word (for its bias)
 
 
-def make_batch(examples: Sequence[SenseExample], embeddings, pairs: dict[str, tuple[str, str]]) -> Batch:
-    """Look every word up once and pad to the longest sentence."""
-    targets = list(pairs)
-    L = max(len(ex.words) for ex in examples)
-    d = embeddings.dim
-    X = np.zeros((len(examples), L, d))  # (B, L, d_model)
-    mask = np.zeros((len(examples), L), dtype=bool)  # (B, L)
+def sense_units(embeddings, pairs: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Unit vector (d_model,) of every sense anchor word ("technology", "fruit", ...)."""
     units = {}
     for a, b in pairs.values():
         for w in (a, b):
             if w not in embeddings:
                 raise UnknownWordError(f"sense anchor '{w}' is not in {embeddings.name}")
-            v = embeddings.vector(w)
-            units[w] = v / np.linalg.norm(v)
+            v = embeddings.vector(w)  # (d_model,)
+            units[w] = v / np.linalg.norm(v)  # (d_model,)
+    return units
+
+
+def padded_vectors(examples: Sequence[SenseExample], embeddings) -> tuple[np.ndarray, np.ndarray]:
+    """Every sentence's vectors, looked up once and zero-padded: X (B, L, d_model) and mask (B, L).
+
+    Every training word must be in the vocabulary (a silent zero vector would teach nothing)."""
+    L = max(len(ex.words) for ex in examples)
+    X = np.zeros((len(examples), L, embeddings.dim))  # (B, L, d_model)
+    mask = np.zeros((len(examples), L), dtype=bool)  # (B, L)
     for i, ex in enumerate(examples):
         look = embeddings.lookup(ex.words)
         if not look.known.all():
@@ -132,6 +137,14 @@ def make_batch(examples: Sequence[SenseExample], embeddings, pairs: dict[str, tu
             raise UnknownWordError(f"training words not in {embeddings.name}: {', '.join(missing)}")
         X[i, : len(ex.words)] = look.vectors
         mask[i, : len(ex.words)] = True
+    return X, mask
+
+
+def make_batch(examples: Sequence[SenseExample], embeddings, pairs: dict[str, tuple[str, str]]) -> Batch:
+    """Look every word up once and pad to the longest sentence."""
+    targets = list(pairs)
+    units = sense_units(embeddings, pairs)
+    X, mask = padded_vectors(examples, embeddings)  # (B, L, d_model), (B, L)
     return Batch(
         X=X, mask=mask,
         target_index=np.array([ex.target_index for ex in examples]),
