@@ -132,3 +132,4 @@ __all__ = [
     "transformer_block", "UnknownWordError", "VectorFileError", "VectorTable", "WaitingForInputError",
     "word_order_differences",
 ]
+from . import lesson

@@ -99,6 +99,8 @@ CONTROLS: tuple[Control, ...] = (
                      "tutorial": "Tutorial's example", "work": "How much work?"}),
     Control("wp_part", "Why projections? part", "off", "tabs",  # one part drawn at a time, in the link
             options={"off": "1. Off: symmetric", "random": "2. W_Q ≠ W_K: one-way", "all": "3. Off, random, learned"}),
+    Control("lesson", "Step", "1", "segmented",  # the guided lesson's step, in the link: ?lesson=5
+            options={str(i): str(i) for i in range(1, len(ac.lesson.SECTIONS) + 1)}),
     Control("exercise", "Exercise", "ex2", "tabs",  # the Exercises page's open exercise, in the link
             options={"ex2": "Exercise 2: cat sat mat", "ex3": "Exercise 3: shapes",
                      "ex1": "Exercise 1: the river bank"}),

@@ -14,6 +14,7 @@ class PageInfo(NamedTuple):
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("views/sentence_lab.py", "Sentence Lab", ":material/compare_arrows:", ""),
+    PageInfo("views/lesson.py", "Guided lesson", ":material/menu_book:", "lesson"),
     PageInfo("views/step_by_step.py", "Step by step", ":material/format_list_numbered:", "step_by_step"),
     PageInfo("views/why_scale.py", "Why scale?", ":material/straighten:", "why_scale"),
     PageInfo("views/why_projections.py", "Why projections?", ":material/call_split:", "why_projections"),

@@ -1,0 +1,37 @@
+"""The guided lesson: the tutorial's sections in order, each with a prediction, one live chart and the truth."""
+
+import streamlit as st
+
+import attention_core as ac
+from ui import charts, controls, lesson, questions
+
+SECTIONS = ac.lesson.SECTIONS
+head = st.container()
+step = int(controls.widget("lesson"))
+section = SECTIONS[step - 1]
+
+
+def go(to: int) -> None:
+    st.session_state["lesson"] = str(to)
+
+
+head.header(f"Guided lesson · {step}. {section.title}", anchor=False)
+st.caption(f"Step {step} of {len(SECTIONS)}: the tutorial's section \u201c{section.heading}\u201d. "
+           "This page's link opens this step: send it to the class.")
+left, right = st.columns([5, 6], gap="large")
+with left:
+    st.markdown(lesson.INTRO[section.slug])
+    guess = questions.predict(section.question)
+    lesson.links(section.slug)
+with right:
+    if guess is None:
+        st.info("Lock in your guess: then the chart and the measured answer appear here.",
+                icon=":material/visibility_off:")
+    else:
+        measured = lesson.measured(section.slug)
+        charts.show(lesson.chart(section.slug, measured))
+        questions.reveal(section.question, guess, measured)
+back, _, forward = st.columns([1, 3, 1])
+back.button("← Previous step", on_click=go, args=(step - 1,), disabled=step == 1, width="stretch")
+forward.button("Next step →", on_click=go, args=(step + 1,), disabled=step == len(SECTIONS), width="stretch",
+               type="primary")
