@@ -213,3 +213,71 @@ def test_a_lesson_step_opens_from_a_link(lab):
     lab.goto("/exercises?exercise=Exercise+3%3A+shapes")
     assert lab.page.get_by_role("tab", name="Exercise 3: shapes").get_attribute("aria-selected") == "true"
     lab.assert_clean()
+
+
+def test_exercise_3_shapes_right_and_wrong_in_the_browser(lab):
+    lab.goto("/exercises?exercise=Exercise+3%3A+shapes")
+    main = lab.page.locator("[data-testid='stMain']")
+    shapes = __import__("attention_core").exercise_3_shapes()
+    labels = {"E": "E, the embeddings", "Q": "Q (and K, V)", "scores": "the attention scores", "output": "the output"}
+    for key, label in labels.items():
+        main.get_by_label(label, exact=True).fill(" x ".join(map(str, shapes[key])))
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Check my shapes").click())
+    bs.wait_until(lab.page, lambda: len(bs.alert_texts(lab.page, "Success")) == 4, message="four right shapes")
+    main.get_by_label("the attention scores", exact=True).fill("20 x 64")  # the classic mix-up
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Check my shapes").click())
+    bs.wait_until(lab.page, lambda: any("the attention scores" in a and "20 x 20" in a
+                                        for a in bs.alert_texts(lab.page, "Error")),
+                  message="the scores' shape marked wrong, with the right shape named")
+    assert len(bs.alert_texts(lab.page, "Success")) == 3
+    lab.assert_clean()
+
+
+def test_exercise_1_guess_then_the_real_weights_in_the_browser(lab):
+    lab.goto("/exercises?exercise=Exercise+1%3A+the+river+bank")
+    main = lab.page.locator("[data-testid='stMain']")
+    main.get_by_label("Your guess").click()  # the multiselect opens its list
+    bs.wait_rerun(lab.page, lambda: lab.page.get_by_role("option", name="river", exact=True).click())
+    lab.page.keyboard.press("Escape")
+    bs.wait_rerun(lab.page, lambda: main.get_by_text("Show the real weights").click())
+    _all_charts_drawn(lab)
+    assert bs.visible_charts(lab.page) == 3  # one row of weights per mechanism
+    assert main.get_by_text("bank after:").count() == 3
+    infos = bs.alert_texts(lab.page, "Info")
+    assert len(infos) >= 3 and all("of your picks" in i for i in infos[-3:]), infos
+    lab.assert_clean()
+
+
+def test_the_guided_lesson_from_a_link_predict_then_reveal(lab_browser, lab_server):
+    """A teacher sends the class to step 5; a student guesses wrong, then right; a bad number is refused."""
+    lab = bs.LabPage.open(lab_browser, lab_server, viewport=(1366, 768))
+    lab.goto("/lesson?lesson=5")
+    main = lab.page.locator("[data-testid='stMain']")
+    assert "5. Softmax" in main.locator("h2").first.inner_text()
+    assert bs.visible_charts(lab.page) == 0  # nothing revealed before the guess
+    main.get_by_text("exactly 0", exact=True).click()
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Lock in my guess").click())
+    bs.wait_until(lab.page, lambda: any("Not quite" in a for a in bs.alert_texts(lab.page, "Error")),
+                  message="the wrong guess named")
+    _all_charts_drawn(lab)
+    assert "[0.0, 0.5, 0.5]" in main.inner_text() and "0.0000227" in main.inner_text()
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Change my guess").click())
+    main.get_by_text("tiny, but more than 0", exact=True).wait_for(state="visible")
+    main.get_by_text("tiny, but more than 0", exact=True).click()
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Lock in my guess").click())
+    bs.wait_until(lab.page, lambda: any("Right: tiny" in a for a in bs.alert_texts(lab.page, "Success")),
+                  message="the right guess")
+    _all_charts_drawn(lab)
+    box = main.locator("[data-testid='stVegaLiteChart']").first.bounding_box()
+    assert box["y"] + box["height"] <= 768  # the answer's chart is on the first screen of a laptop
+    bs.screenshot(lab.page, "lesson_step_1366", width=1366, min_height=768, max_height=768)
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Next step →").click())
+    assert "lesson=6" in lab.page.url and "6. Why learnable parameters" in main.locator("h2").first.inner_text()
+    lab.goto("/lesson?lesson=9")
+    main.get_by_label(re.compile("Your answer")).fill("1e309")
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Lock in my guess").click())
+    bs.wait_until(lab.page, lambda: any("too large" in a for a in bs.alert_texts(lab.page, "Warning")),
+                  message="1e309 refused with a message")
+    assert bs.visible_charts(lab.page) == 0
+    lab.assert_clean()
+    lab.close()
