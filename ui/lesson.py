@@ -108,7 +108,7 @@ def chart(slug: str, m: L.Measured) -> dict:
                                  title="work per sentence, d = 50 (not O(1))")
     if slug == "next":
         return charts.value_bars(np.asarray(n["with"]), n["words"], x_title="how far the word moves",
-                                 title="the man bit the dog: each word against the other order, with positions",
+                                 title="with positions, each word moves (without: 0 for every word)",
                                  colour=GREEN, width=300)
     raise KeyError(slug)
 

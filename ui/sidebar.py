@@ -68,6 +68,9 @@ def _concepts_note(sb) -> None:
         messages.warning("Concepts: " + "; ".join(cut) + ".", sb)
 
 
+PRESENTER_TEXT_SCALE = 1.25  # 16 px -> 20 px body text: read from the back of a classroom
+
+
 def render() -> None:
     """Build every shared control, once per run (from app.py); a link's bad settings are said on top."""
     scenes.apply_from_link()  # ?scene=bank: before the widgets read their values
@@ -75,6 +78,8 @@ def render() -> None:
                                      "concepts": _concepts_note, "proj_seed": _projection_note})
     # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
     st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
+    if st.session_state.get("present"):  # and the page's own text grows (Streamlit sizes its text in rem)
+        st.html(f"<style>html {{ font-size: {PRESENTER_TEXT_SCALE:.0%}; }}</style>")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
         named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key})" for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",

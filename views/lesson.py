@@ -29,7 +29,7 @@ with right:
                 icon=":material/visibility_off:")
     else:
         measured = lesson.measured(section.slug)
-        charts.show(lesson.chart(section.slug, measured))
+        charts.show(lesson.chart(section.slug, measured), width="stretch")
         questions.reveal(section.question, guess, measured)
 back, _, forward = st.columns([1, 3, 1])
 back.button("← Previous step", on_click=go, args=(step - 1,), disabled=step == 1, width="stretch")
