@@ -170,9 +170,11 @@ def live_tally(c: str, question: ac.lesson.Question) -> None:
     except classroom.ClassError as exc:
         messages.warning(str(exc))
         return
-    st.metric("students have answered", tally.n)
+    code_box, count_box = st.columns(2)
+    code_box.metric("class code (Class code box, sidebar)", classroom.format_code(c))  # big enough to read out
+    count_box.metric("students have answered", tally.n)
     charts.show(chart_poll.class_bars(question, tally.answers, title="the class's guesses, live"))
-    st.caption(f"Class {classroom.format_code(c)}: the answer stays hidden on every screen until you reveal it.")
+    st.caption("The answer stays hidden on every screen until you reveal it.")
     if st.button("Reveal to the class", type="primary", key=f"reveal_{question.id}", icon=":material/visibility:"):
         try:
             store().reveal(c, st.session_state.get(TOKEN), question.id)
