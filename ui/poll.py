@@ -86,7 +86,7 @@ def link(c: str) -> str:
 
 
 def sidebar(sb) -> None:
-    """Under *Presenter view*: the Class code box (in the link), and start / leave a class."""
+    """The sidebar's last rows: the Class code box (in the link), and start / leave a class."""
     controls.widget("class", sb)
     c = code()
     if c and teaching(c):
@@ -171,7 +171,7 @@ def live_tally(c: str, question: ac.lesson.Question) -> None:
         messages.warning(str(exc))
         return
     code_box, count_box = st.columns(2)
-    code_box.metric("class code (Class code box, sidebar)", classroom.format_code(c))  # big enough to read out
+    code_box.metric("class code (the sidebar's Class code box)", classroom.format_code(c))  # big enough to read out
     count_box.metric("students have answered", tally.n)
     charts.show(chart_poll.class_bars(question, tally.answers, title="the class's guesses, live"))
     st.caption("The answer stays hidden on every screen until you reveal it.")

@@ -68,12 +68,18 @@ def _concepts_note(sb) -> None:
         messages.warning("Concepts: " + "; ".join(cut) + ".", sb)
 
 
+def _class_rows(sb) -> None:
+    """The class poll's rows, last (so they move no other row): the Class code box, start or leave a class."""
+    sb.header("Class")
+    poll.sidebar(sb)
+
+
 def render() -> None:
     """Build every shared control, once per run (from app.py); a link's bad settings are said on top."""
     scenes.apply_from_link()  # ?scene=bank: before the widgets read their values
     reset = controls.render_sidebar({"target": _target_note, "embeddings": _embedding_notes,
                                      "concepts": _concepts_note, "proj_seed": _projection_note,
-                                     "present": poll.sidebar})
+                                     "residual": _class_rows})
     # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
     st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
