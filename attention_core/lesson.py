@@ -22,7 +22,7 @@ import numpy as np
 from .attention import Projections, softmax
 from .concepts import DEFAULT_CONCEPT_TEXT, concept_cosines, known_part, parse_concepts, sense_concepts
 from .embeddings import VectorTable, toy_embeddings
-from .exercises import MAX_ANSWER_CHARS, AnswerError
+from .exercises import EXERCISE_1_SENTENCE, MAX_ANSWER_CHARS, AnswerError, check_exercise_1
 from .lessons import concept_share, word_order
 from .pipeline import Mechanism, SentenceAnalysis, analyse
 from .rnn import rnn_vs_attention
@@ -299,3 +299,22 @@ MEASURES = {"problem": measure_problem, "static": measure_static, "scratch": mea
 def measure(slug: str, *, glove: VectorTable, learned: Projections) -> Measured:
     """The measured answer of section ``slug`` (GloVe and the learned projections passed in: loaded once)."""
     return MEASURES[slug](glove=glove, learned=learned)
+
+
+# --- the exercises' predict-then-reveal questions (asked to a class too) -----------------------
+
+EXERCISE_1_WORDS = ("the", "by", "river", "has", "steep", "slopes")  # the sentence's other words, once each
+EXERCISES: dict[str, Question] = {
+    "ex1": Question("exercise.1", f"*{EXERCISE_1_SENTENCE}*: with learned W_Q and W_K, which other word does "
+                    "**bank** attend to most?", options=EXERCISE_1_WORDS),
+}
+ALL_QUESTIONS: dict[str, Question] = {**QUESTIONS, **{q.id: q for q in EXERCISES.values()}}  # what a class is asked
+
+
+def measure_exercise_1(glove: VectorTable, learned: Projections, **_) -> Measured:
+    """Bank's largest weight on another word under learned W_Q, W_K (a repeated word's weights summed)."""
+    a = analyse(EXERCISE_1_SENTENCE, glove, Mechanism(projections="learned"), target="bank", learned=learned)
+    row = a.trace.attention_weights[a.target_index]  # (n_tokens,)
+    top = check_exercise_1([EXERCISE_1_WORDS[0]], row, a.words, k=len(EXERCISE_1_WORDS))["top"]
+    return Measured(top[0][0], "", "bank's weights on the other words, learned W_Q and W_K: "
+                    + ", ".join(f"{w} {x:.2f}" for w, x in top), {"words": list(a.words), "weights": row})

@@ -29,7 +29,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
-WIDGET_TYPES = ("text_input", "selectbox", "radio", "checkbox", "button_group", "number_input")
+WIDGET_TYPES = ("text_input", "selectbox", "radio", "checkbox", "button_group", "number_input", "button")
 
 
 @dataclass
@@ -49,6 +49,8 @@ class Widget:
             ws.bool_value = bool(self.value)
         elif self.kind == "button_group":
             ws.string_array_value.data.extend(self.value)
+        elif self.kind == "button":  # a click is a trigger, true for one run (bench/poll.py clicks)
+            ws.trigger_value = bool(self.value)
         elif self.kind == "number_input":
             if isinstance(self.value, int):
                 ws.int_value = self.value
@@ -73,6 +75,8 @@ def _widget_from_element(kind: str, el) -> Widget:
         opts = [o.content for o in el.options]
         default = [opts[i] for i in el.default if 0 <= i < len(opts)]
         value = list(el.raw_values) if el.set_value else default
+    elif kind == "button":  # keyed by its label: a form's submit button has no key of its own
+        return Widget(id=el.id, kind=kind, key=f"button:{el.label}", value=False, default=False, query_param_key="")
     elif kind == "number_input":
         is_int = el.data_type == el.INT
         default = int(el.default) if is_int else el.default
@@ -117,10 +121,13 @@ class Session:
     query_string: str = ""
     session_id: str = ""
     extensions: list[str] = field(default_factory=list)
+    page_name: str = ""  # the page the address names ("lesson" for /lesson), sent until the server names its hash
+    auto_reruns: dict[str, float] = field(default_factory=dict)  # fragment id -> run_every seconds (st.fragment)
 
     async def connect(self, query_string: str = "", timeout: float = 30.0) -> None:
         self.query_string = query_string
-        self.context_url = f"http://127.0.0.1:{self.port}/" + (f"?{query_string}" if query_string else "")
+        self.context_url = f"http://127.0.0.1:{self.port}/{self.page_name}" + (f"?{query_string}" if query_string else
+                                                                               "")
         self.ws = await asyncio.wait_for(connect(
             f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
             open_timeout=timeout, ping_interval=None), timeout)
@@ -149,6 +156,8 @@ class Session:
         rs = msg.rerun_script
         rs.query_string = self.query_string
         rs.page_script_hash = self.page_script_hash
+        if self.page_name and not self.page_script_hash:
+            rs.page_name = self.page_name
         rs.widget_states.SetInParent()
         for w in self.widgets.values():
             rs.widget_states.widgets.append(w.state())
@@ -161,9 +170,22 @@ class Session:
     async def rerun(self, changes: dict[str, object] | None = None, timeout: float = 60.0,
                     keep_charts: bool = False) -> RunResult:
         msg = self.back_msg(changes)
+        self.auto_reruns = {}  # a full run registers the timers of the fragments it draws again
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         return await asyncio.wait_for(self._read_run(t0, keep_charts), timeout)
+
+    async def fragment_rerun(self, fragment_id: str, timeout: float = 60.0) -> RunResult:
+        """What the browser sends when a fragment's ``run_every`` timer fires: only that fragment reruns."""
+        msg = self.back_msg()
+        msg.rerun_script.fragment_id = fragment_id
+        msg.rerun_script.is_auto_rerun = True
+        kept = dict(self.widgets)
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        r = await asyncio.wait_for(self._read_run(t0, False), timeout)
+        self.widgets = {**kept, **self.widgets}  # a fragment run redraws only its own widgets
+        return r
 
     async def _read_run(self, t0: float, keep_charts: bool) -> RunResult:
         elements: dict[str, int] = {}
@@ -199,10 +221,15 @@ class Session:
                     alerts.append(el.alert.body[:200])
                 elif ek == "vega_lite_chart" and keep_charts:
                     charts.append(el.vega_lite_chart)
+            elif kind == "auto_rerun":  # st.fragment(run_every=...): the browser starts a timer
+                self.auto_reruns[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
             elif kind == "script_finished":
                 latency = time.perf_counter() - t0
                 if fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     self.widgets = seen  # widgets not drawn in this run are dropped, as in the frontend
+                for w in self.widgets.values():
+                    if w.kind == "button":
+                        w.value = False  # a trigger lasts one run
                 return RunResult(latency, fm.script_finished, n, nbytes, elements, exceptions, alerts, charts)
 
 

@@ -518,7 +518,7 @@ def test_link_text_is_capped_so_every_link_reopens():
     """A 100,000-character ?s1= made the address unopenable (HTTP 400): every text row has max_chars."""
     from ui import controls
     caps = {c.key: c.max_chars for c in controls.CONTROLS if c.kind == "text"}
-    assert caps == {"s1": 500, "s2": 500, "target": 60, "concepts": 400, "wo_s1": 500, "wo_s2": 500}
+    assert caps == {"s1": 500, "s2": 500, "target": 60, "concepts": 400, "wo_s1": 500, "wo_s2": 500, "class": 12}
     at = plain_app(s1="word " * 20_000, target="x" * 100_000, concepts="tech, " * 20_000)
     no_exception(at)
     sb = at.sidebar

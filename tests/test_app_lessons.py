@@ -419,9 +419,11 @@ def test_exercise_3_shapes_and_the_real_run():
 
 def test_exercise_1_reveals_the_real_weights_under_three_mechanisms():
     at = open_page("exercises", exercise="Exercise 1: the river bank")
-    at.multiselect(key="ex1_pick").select("river").run()
-    at.toggle(key="ex1_reveal").set_value(True).run()
+    assert not [c for c in charts(at) if "weight" in c[1].columns]  # predict first: nothing shown before a guess
+    at.radio(key="raw_exercise.1").set_value("river")
+    at.button[[b.label for b in at.button].index("Lock in my guess")].click().run()
     no_exception(at)
+    assert any("Not quite" in e and "slopes" in e for e in texts(at, "error"))
     bars = [df for _, df in charts(at) if "weight" in df.columns]
     assert len(bars) == 3 and all(np.isclose(df["weight"].sum(), 1.0) for df in bars)
     assert len(texts(at, "info")) >= 3

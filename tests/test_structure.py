@@ -11,7 +11,7 @@ import pytest
 from ui import controls, pages, resources
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("attention_core", "ui", "views")
+PACKAGES = ("attention_core", "classroom", "ui", "views")
 
 
 def _modules() -> dict[str, Path]:
@@ -82,10 +82,20 @@ def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
+def test_the_store_never_imports_streamlit():
+    for path in (ROOT / "classroom").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not any(m.split(".")[0] in ("streamlit", "altair", "ui", "views") for m in names), path.name
+
+
 def test_arrows_point_down():
     graph = import_graph()
     for name, deps in graph.items():
         if name.startswith("attention_core"):
+            assert not any(d.startswith(("ui", "views", "classroom")) or d == "app" for d in deps), name
+        if name.startswith("classroom"):  # the class poll's store: below ui, beside the core
             assert not any(d.startswith(("ui", "views")) or d == "app" for d in deps), name
         if name.startswith("ui"):
             assert not any(d.startswith("views") or d == "app" for d in deps), name

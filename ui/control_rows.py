@@ -111,5 +111,8 @@ CONTROLS: tuple[Control, ...] = (
     Control("wo_s2", "Sentence B: the same words in another order", "the man bit the dog", "text", max_chars=500),
     Control("sbs_sentence", "Sentence", "Sentence 1", "segmented", in_link=False,
             options={"Sentence 1": "Sentence 1", "Sentence 2": "Sentence 2"}),
+    Control("class", "Class code", "", "text", max_chars=12,  # the class poll (ui.poll): ?class=ABCD-EFGH
+            help="The code of a class your teacher started, e.g. ABCD-EFGH: your guesses go to the teacher's "
+                 "screen, and the answers show when the teacher reveals them."),
     Control("scale_seed", "Random seed of the measurement", 0, "number", limits=(0, 1000), in_link=False),
 )

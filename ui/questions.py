@@ -33,22 +33,31 @@ def _lock(question: ac.lesson.Question) -> None:
         return
     st.session_state.pop(f"_problem_{question.id}", None)
     guesses()[question.id] = answer
-    for listener in listeners:
-        listener(question, answer)
+    for listener in listeners:  # the class poll: a refusal (class ended, too many answers) is said, not raised
+        try:
+            listener(question, answer)
+        except ValueError as exc:  # ClassError and AttentionLabError are ValueErrors
+            st.session_state[f"_problem_{question.id}"] = f"Not sent to the class: {exc}"
 
 
 def _unlock(question: ac.lesson.Question) -> None:
     guesses().pop(question.id, None)
 
 
-def predict(question: ac.lesson.Question) -> str | float | None:
-    """The question and its answer box; the locked-in guess, or None until there is one."""
+def predict(question: ac.lesson.Question, locked: bool = False) -> str | float | None:
+    """The question and its answer box; the locked-in guess, or None until there is one.
+
+    ``locked``: the guess can no longer change (the teacher revealed the class's answer)."""
     st.markdown("**Predict first.** " + question.prompt)
     guess = guesses().get(question.id)
     if guess is not None:
         shown = guess if isinstance(guess, str) else f"{ac.format_number(guess)}{question.unit}"
         st.text(f"Your guess: {shown}")
-        st.button("Change my guess", key=f"unlock_{question.id}", on_click=_unlock, args=(question,))
+        problem = st.session_state.get(f"_problem_{question.id}")
+        if problem:
+            messages.warning(problem)
+        if not locked:
+            st.button("Change my guess", key=f"unlock_{question.id}", on_click=_unlock, args=(question,))
         return guess
     with st.form(f"guess_{question.id}", border=False):
         if question.options:
@@ -73,6 +82,11 @@ def reveal(question: ac.lesson.Question, guess, measured: ac.lesson.Measured) ->
     else:
         mine = guess if isinstance(guess, str) else f"{ac.format_number(guess, 3)}{question.unit}"
         messages.error(f"Not quite: you said {mine}, the app measures {said}.")
+    explain(measured)
+
+
+def explain(measured: ac.lesson.Measured) -> None:
+    """The tutorial's number beside the app's (fixed texts, never user text)."""
     if measured.says:
         st.markdown(f"**The tutorial says:** {measured.says}  \n**The app measures:** {measured.measures}")
     else:

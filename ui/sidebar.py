@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import attention_core as ac
-from ui import controls, messages, resources, scenes
+from ui import controls, messages, poll, resources, scenes
 
 UPLOAD_HELP = (f"At most {ac.MAX_UPLOAD_BYTES / 1e6:g} MB = {ac.MAX_UPLOAD_BYTES:,} bytes, "
                f"{ac.vectorfile.MAX_ROWS:,} words and {ac.vectorfile.MAX_DIM:,} numbers per word. One word per line "
@@ -71,11 +71,18 @@ def _concepts_note(sb) -> None:
 PRESENTER_TEXT_SCALE = 1.25  # 16 px -> 20 px body text: read from the back of a classroom
 
 
+def _class_rows(sb) -> None:
+    """The class poll's rows, last (so they move no other row): the Class code box, start or leave a class."""
+    sb.header("Class")
+    poll.sidebar(sb)
+
+
 def render() -> None:
     """Build every shared control, once per run (from app.py); a link's bad settings are said on top."""
     scenes.apply_from_link()  # ?scene=bank: before the widgets read their values
     reset = controls.render_sidebar({"target": _target_note, "embeddings": _embedding_notes,
-                                     "concepts": _concepts_note, "proj_seed": _projection_note})
+                                     "concepts": _concepts_note, "proj_seed": _projection_note,
+                                     "residual": _class_rows})
     # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
     st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
     if st.session_state.get("present"):  # and the page's own text grows (Streamlit sizes its text in rem)

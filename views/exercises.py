@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state
+from ui import charts, controls, lesson, messages, poll, resources, state
 
 settings = state.current_settings()
 
@@ -69,26 +69,27 @@ with ex3:
                 ("E", run.X), ("Q", run.queries), ("K", run.keys), ("V", run.values), ("scores", run.scores),
                 ("output", run.contextual_embeddings))), language=None)
 
+
+def exercise_1_runs(guess) -> None:
+    sentence, words = ac.EXERCISE_1_SENTENCE, ac.tokenize(ac.EXERCISE_1_SENTENCE).words
+    glove, learned = resources.glove(), resources.trained(16, 0).projections
+    runs = {"plain (no projections)": ac.Mechanism(), "learned": ac.Mechanism(projections="learned"),
+            "learned + residual": ac.Mechanism(projections="learned", residual=True)}
+    for col, (label, mech) in zip(st.columns(3), runs.items()):
+        a = ac.analyse(sentence, glove, mech, target="bank", learned=learned)
+        row = a.trace.attention_weights[a.target_index]
+        with col:
+            charts.show(charts.attention_bars(row, words, title=label, colour=charts.OKABE_ITO[2], width=200))
+            near = [w for w, _ in resources.neighbours(tuple(a.after[a.target_index]), ("bank",), k=4)]
+            st.text(f"bank after: {', '.join(near)}")
+            if guess is not None:
+                messages.info(ac.check_exercise_1([guess], row, words, k=1)["sentence"])
+
+
 with ex1:
     if ex1.open:
-        sentence = ac.EXERCISE_1_SENTENCE
-        st.markdown(f"*{sentence}*. Which words do you expect **bank** to attend to most? Pick them, then "
-                    "see the real weights under three mechanisms.")
-        words = ac.tokenize(sentence).words
-        picked = st.multiselect("Your guess", sorted({w for w in words if w.lower() != "bank"}), key="ex1_pick")
-        if picked and st.toggle("Show the real weights", key="ex1_reveal"):
-            glove = resources.glove()
-            learned = resources.trained(16, 0).projections
-            runs = {"plain (no projections)": ac.Mechanism(),
-                    "learned": ac.Mechanism(projections="learned"),
-                    "learned + residual": ac.Mechanism(projections="learned", residual=True)}
-            cols = st.columns(3)
-            for col, (label, mech) in zip(cols, runs.items()):
-                a = ac.analyse(sentence, glove, mech, target="bank", learned=learned)
-                row = a.trace.attention_weights[a.target_index]
-                with col:
-                    charts.show(charts.attention_bars(row, words, title=label, colour=charts.OKABE_ITO[2],
-                                                      width=200))
-                    near = [w for w, _ in resources.neighbours(tuple(a.after[a.target_index]), ("bank",), k=4)]
-                    st.text(f"bank after: {', '.join(near)}")
-                    messages.info(ac.check_exercise_1(picked, row, words)["sentence"])
+        question = ac.lesson.EXERCISES["ex1"]
+        st.caption("The tutorial asks which words bank attends to: guess the one it weights most, then see the "
+                   "real weights under three mechanisms.")
+        guess = poll.predict(question)  # asked to the class too, when there is one
+        poll.ask(question, guess, lesson.exercise_1, lambda m: exercise_1_runs(guess))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, lesson, questions
+from ui import charts, controls, lesson, poll
 
 SECTIONS = ac.lesson.SECTIONS
 head = st.container()
@@ -21,16 +21,11 @@ st.caption(f"Step {step} of {len(SECTIONS)}: the tutorial's section \u201c{secti
 left, right = st.columns([5, 6], gap="large")
 with left:
     st.markdown(lesson.INTRO[section.slug])
-    guess = questions.predict(section.question)
+    guess = poll.predict(section.question)  # the teacher of a class gets the prompt only
     lesson.links(section.slug)
-with right:
-    if guess is None:
-        st.info("Lock in your guess: then the chart and the measured answer appear here.",
-                icon=":material/visibility_off:")
-    else:
-        measured = lesson.measured(section.slug)
-        charts.show(lesson.chart(section.slug, measured), width="stretch")
-        questions.reveal(section.question, guess, measured)
+with right:  # alone: the answer once guessed; in a class: the live tally, then the reveal
+    poll.ask(section.question, guess, lambda: lesson.measured(section.slug),
+             lambda m: charts.show(lesson.chart(section.slug, m), width="stretch"))
 back, _, forward = st.columns([1, 3, 1])
 back.button("← Previous step", on_click=go, args=(step - 1,), disabled=step == 1, width="stretch")
 forward.button("Next step →", on_click=go, args=(step + 1,), disabled=step == len(SECTIONS), width="stretch",

@@ -1,0 +1,227 @@
+"""The class poll on a page: start or join a class, send guesses, the teacher's live tally, the reveal.
+
+Who is who: the session that pressed *Start a class* holds the teacher token (in its session state,
+never in a link); any other session with the class code (in the link, ``?class=ABCD-EFGH``, or typed
+into the sidebar's *Class code* box) is a student. A student's locked-in guess is sent to the class
+(``send``, a ``ui.questions`` listener); the measured answer waits for the teacher's reveal. The
+teacher sees the prompt instead of an answer form, and a fragment that redraws itself every
+``TEACHER_EVERY`` seconds (not a full rerun) with how many answered and the distribution; a
+student's page notices the reveal through its own fragment (every ``STUDENT_EVERY`` seconds).
+Nothing a student types reaches another screen: the store keeps only what ``Question.read``
+returned (an option, or a number), and codes typed into the box are never echoed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import urllib.parse
+from collections.abc import Callable
+
+import streamlit as st
+
+import attention_core as ac
+import classroom
+from ui import chart_poll, charts, controls, messages, questions
+
+TOKEN, SESSION, FOLLOWED = "_class_token", "_class_session", "_class_current"
+PROBLEM = "_class_problem"
+TEACHER_EVERY, STUDENT_EVERY = 1.0, 2.0  # seconds between a fragment's own reruns
+LOCK_IN = "Lock in your guess: then the chart and the measured answer appear here."
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> classroom.Store:
+    """One store per server process (the file is shared by every process: see ``classroom``)."""
+    return classroom.open_store(ac.lesson.ALL_QUESTIONS)
+
+
+def session_id() -> str:
+    """This browser session's anonymous id: an answer belongs to it (no names, no accounts)."""
+    return st.session_state.setdefault(SESSION, secrets.token_hex(16))
+
+
+def code() -> str | None:
+    """The live class this session is in (None: no code, a wrong one, or a class that has ended)."""
+    c = classroom.normalise_code(str(st.session_state.get("class") or ""))
+    return c if c and store().is_open(c) else None
+
+
+def teaching(c: str | None = None) -> bool:
+    c = c or code()
+    return c is not None and store().is_teacher(c, st.session_state.get(TOKEN))
+
+
+def send(question: ac.lesson.Question, answer) -> None:
+    """A ``ui.questions`` listener: a student's locked-in guess goes to the class (refusals raise)."""
+    c = code()
+    if c is not None and not teaching(c):
+        store().answer(c, session_id(), question.id, answer)
+
+
+if send not in questions.listeners:
+    questions.listeners.append(send)
+
+
+# --- the sidebar's rows -------------------------------------------------------------------------
+
+def _start() -> None:
+    try:
+        ticket = store().start_class()
+    except classroom.ClassError as exc:
+        st.session_state[PROBLEM] = str(exc)
+        return
+    st.session_state[TOKEN] = ticket.token
+    st.session_state["class"] = classroom.format_code(ticket.code)
+
+
+def _leave() -> None:
+    st.session_state.pop(TOKEN, None)
+    st.session_state["class"] = ""
+
+
+def link(c: str) -> str:
+    """This page's address with the class in it (what the teacher shares)."""
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{urllib.parse.urlencode({'class': classroom.format_code(c)})}"
+
+
+def sidebar(sb) -> None:
+    """The sidebar's last rows: the Class code box (in the link), and start / leave a class."""
+    controls.widget("class", sb)
+    c = code()
+    if c and teaching(c):
+        sb.markdown(f"**Your class: {classroom.format_code(c)}**. Students open this link, or type the code "
+                    "in their Class code box:")
+        sb.code(link(c), language=None)
+        sb.button("End the class on this screen", on_click=_leave, key="class_leave")
+    elif c:
+        sb.caption(f"You are in class {classroom.format_code(c)}: your guesses go to the teacher's screen "
+                   "(no name is sent).")
+        sb.button("Leave the class", on_click=_leave, key="class_leave")
+    else:
+        if str(st.session_state.get("class") or "").strip():  # never echoed: it is user text
+            messages.warning("No class with this code is running: it has ended (classes last "
+                             f"{classroom.CLASS_HOURS:g} hours) or the code is mistyped.", sb)
+        sb.button("Start a class", on_click=_start, key="class_start", icon=":material/groups:",
+                  help="Get a code and a link for your students: their guesses on the lesson's and the "
+                       "exercises' questions show on this screen, live, until you reveal the answer.")
+    if st.session_state.get(PROBLEM):
+        messages.error(st.session_state.pop(PROBLEM), sb)
+
+
+# --- a question, asked alone or to the class --------------------------------------------------------
+
+def predict(question: ac.lesson.Question):
+    """The question's answer form (the teacher gets only the prompt); the locked-in guess or None."""
+    c = code()
+    if c and teaching(c):
+        st.markdown("**Ask the class.** " + question.prompt)
+        return None
+    guess = questions.predict(question, locked=bool(c) and store().revealed(c, question.id))
+    if c and guess is not None and store().my_answer(c, session_id(), question.id) is None \
+            and not store().revealed(c, question.id):
+        try:  # a guess locked in before joining the class goes to it now
+            send(question, guess)
+        except (classroom.ClassError, ac.AttentionLabError):
+            pass
+    return guess
+
+
+def ask(question: ac.lesson.Question, guess, measured: Callable, draw: Callable) -> None:
+    """The answer side of a question: ``measured()`` gives the Measured, ``draw(m)`` its own chart.
+
+    Alone: the answer as soon as a guess is locked in. In a class: the teacher's live tally until
+    the reveal, then the answer beside the class's guesses; a student's answer waits for the reveal."""
+    c = code()
+    if c is None:
+        if guess is None:
+            st.info(LOCK_IN, icon=":material/visibility_off:")
+        else:
+            m = measured()
+            draw(m)
+            questions.reveal(question, guess, m)
+        return
+    teacher, shown = teaching(c), store().revealed(c, question.id)
+    if teacher and st.session_state.get(FOLLOWED) != (c, question.id):
+        store().set_current(c, st.session_state.get(TOKEN), question.id)
+        st.session_state[FOLLOWED] = (c, question.id)
+    if teacher and not shown:
+        live_tally(c, question)
+        return
+    if not teacher:
+        student_watch(c, question, guess is not None, shown)
+    if shown and (teacher or guess is not None):
+        m = measured()
+        draw(m)
+        if teacher:
+            said = m.answer if isinstance(m.answer, str) else f"{ac.format_number(m.answer, 3)}{question.unit}"
+            messages.success(f"The app measures: {said}.")
+            questions.explain(m)
+        else:
+            questions.reveal(question, guess, m)
+        class_result(c, question, m)
+
+
+@st.fragment(run_every=TEACHER_EVERY)
+def live_tally(c: str, question: ac.lesson.Question) -> None:
+    """The teacher's view until the reveal: how many answered, the distribution (redrawn on its own)."""
+    try:
+        tally = store().tally(c, question.id)
+    except classroom.ClassError as exc:
+        messages.warning(str(exc))
+        return
+    code_box, count_box = st.columns(2)
+    code_box.metric("class code (the sidebar's Class code box)", classroom.format_code(c))  # big enough to read out
+    count_box.metric("students have answered", tally.n)
+    charts.show(chart_poll.class_bars(question, tally.answers, title="the class's guesses, live"))
+    st.caption("The answer stays hidden on every screen until you reveal it.")
+    if st.button("Reveal to the class", type="primary", key=f"reveal_{question.id}", icon=":material/visibility:"):
+        try:
+            store().reveal(c, st.session_state.get(TOKEN), question.id)
+        except classroom.ClassError as exc:
+            messages.error(str(exc))
+            return
+        st.rerun()  # the whole page: the measured answer appears
+
+
+@st.fragment(run_every=STUDENT_EVERY)
+def student_watch(c: str, question: ac.lesson.Question, guessed: bool, shown: bool) -> None:
+    """A student's page: notices the reveal (and where the teacher is) without a full rerun."""
+    try:
+        now_shown, current = store().revealed(c, question.id), store().current(c)
+    except classroom.ClassError:
+        st.rerun()  # the class ended: the page goes on alone
+        return
+    if now_shown != shown:
+        st.rerun()
+    if current and current != question.id and current in STEPS and question.id in STEPS:
+        st.button(f"The teacher is on {STEPS[current][1]}: go there", key="class_follow", on_click=_go,
+                  args=(current,), icon=":material/arrow_forward:")
+    if not shown:
+        st.info("Your guess is in. The measured answer appears when the teacher reveals it." if guessed else LOCK_IN,
+                icon=":material/hourglass_top:" if guessed else ":material/visibility_off:")
+
+
+STEPS = {s.question.id: ("lesson", f"step {i}") for i, s in enumerate(ac.lesson.SECTIONS, 1)}
+
+
+def _go(question_id: str) -> None:
+    if STEPS[question_id][0] == "lesson":
+        st.session_state["lesson"] = STEPS[question_id][1].split()[-1]
+
+
+def class_result(c: str, question: ac.lesson.Question, m: ac.lesson.Measured) -> None:
+    """After the reveal: the class's guesses beside the measured answer (and, for the teacher, ask again)."""
+    tally = store().tally(c, question.id)
+    right = sum(question.is_right(a, m.answer) for a in tally.answers)
+    charts.show(chart_poll.class_bars(question, tally.answers, m.answer, title="the class's guesses"))
+    st.caption(f"{right} of {tally.n} students were right.")
+    if teaching(c):
+        st.button("Ask this question again", key=f"reset_{question.id}", on_click=_reset, args=(c, question))
+
+
+def _reset(c: str, question: ac.lesson.Question) -> None:
+    try:
+        store().reset(c, st.session_state.get(TOKEN), question.id)
+    except classroom.ClassError as exc:
+        st.session_state[PROBLEM] = str(exc)
