@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+import attention_core as ac
 from tests import browser_support as bs
 
 pytestmark = pytest.mark.browser
@@ -234,17 +235,26 @@ def test_exercise_3_shapes_right_and_wrong_in_the_browser(lab):
 
 
 def test_exercise_1_guess_then_the_real_weights_in_the_browser(lab):
+    """A wrong guess (river), then the right one (the word bank weights most with learned W_Q, W_K)."""
     lab.goto("/exercises?exercise=Exercise+1%3A+the+river+bank")
     main = lab.page.locator("[data-testid='stMain']")
-    main.get_by_label("Your guess").click()  # the multiselect opens its list
-    bs.wait_rerun(lab.page, lambda: lab.page.get_by_role("option", name="river", exact=True).click())
-    lab.page.keyboard.press("Escape")
-    bs.wait_rerun(lab.page, lambda: main.get_by_text("Show the real weights").click())
+    assert bs.visible_charts(lab.page) == 0  # predict first
+    main.get_by_text("river", exact=True).click()
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Lock in my guess").click())
     _all_charts_drawn(lab)
     assert bs.visible_charts(lab.page) == 3  # one row of weights per mechanism
     assert main.get_by_text("bank after:").count() == 3
-    infos = bs.alert_texts(lab.page, "Info")
-    assert len(infos) >= 3 and all("of your picks" in i for i in infos[-3:]), infos
+    bs.wait_until(lab.page, lambda: any("Not quite: you said river" in a for a in bs.alert_texts(lab.page, "Error")),
+                  message="the wrong guess named")
+    glove = ac.load_glove()
+    right = ac.lesson.measure_exercise_1(glove=glove, learned=ac.train_projections(glove, d_k=16, seed=0).projections
+                                         ).answer
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Change my guess").click())
+    main.get_by_text(right, exact=True).wait_for(state="visible")
+    main.get_by_text(right, exact=True).click()
+    bs.wait_rerun(lab.page, lambda: main.get_by_role("button", name="Lock in my guess").click())
+    bs.wait_until(lab.page, lambda: any(f"Right: {right}" in a for a in bs.alert_texts(lab.page, "Success")),
+                  message="the right guess")
     lab.assert_clean()
 
 
