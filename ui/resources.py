@@ -13,8 +13,25 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+import threadpoolctl
 
 import attention_core as ac
+
+
+def one_blas_thread() -> None:
+    """Run numpy's BLAS (OpenBLAS) and any OpenMP pool on ONE thread in this server process.
+
+    With its default of a thread per core, OpenBLAS hands even the nearest-words product
+    ((1 x 50) @ (50 x 400,000)) to a second thread, and that thread then busy-waits for more work:
+    measured on the running server (``bench/server_cpu.py``), ~85-100 ms of CPU per Sentence Lab edit
+    on a thread that does no Python at all (py-spy cannot see it), against ~35 ms for everything else,
+    and the spinning takes the second core from other sessions and processes. The app's matrices are
+    small (n x 50); a server gets its parallelism from its sessions and processes, not from BLAS.
+    Called at import (before any product) and again after the first page run (libraries loaded since)."""
+    threadpoolctl.threadpool_limits(limits=1)
+
+
+one_blas_thread()
 
 
 @st.cache_resource(show_spinner="Loading GloVe: 400,000 words x 50 numbers…")
@@ -46,6 +63,7 @@ def freeze_long_lived() -> None:
     story's first run trains and imports more after that)."""
     if not _FROZEN.is_set():
         _FROZEN.set()
+        one_blas_thread()  # any BLAS or OpenMP library the first run loaded
         gc.collect()
         gc.freeze()
 

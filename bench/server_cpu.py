@@ -1,0 +1,269 @@
+"""Server CPU per edit, per page, and where it goes (issue 14, part 1).
+
+Run:  python bench/server_cpu.py                     (every page, 40 edits each, CPU only; ~2 minutes)
+      python bench/server_cpu.py --profile           (also py-spy on the server: the breakdown table)
+      python bench/server_cpu.py --pages "Sentence Lab" --edits 60 --repeat 3
+      python bench/server_cpu.py --server-args "--runner.postScriptGC false"   (what-if experiments)
+
+One ``streamlit run app.py`` on 127.0.0.1, driven by the protocol client of ``bench/_stproto.py`` (the
+browser's own BackMsgs, no browser: the 2 cores measure the server). For each page: open it, three
+warm-up edits, then ``--edits`` edits of the sidebar's "Sentence 1" (ten-word sentences, as in
+``bench/app.py``), one at a time with a pause after each (so the work Streamlit does after a run, such
+as the file watcher, is counted too). CPU = utime + stime of the server process from /proc/PID/stat
+over the edits, minus what the idle server uses over the same time (measured before). CPU time, not
+wall time: other work on the machine changes it much less.
+
+With ``--profile``, ``py-spy record`` samples the server (every thread, native frames off) during the
+measured edits and each sample is put in one bucket by the frames on its stack (``BUCKETS`` below, the
+first that matches wins); the table gives each bucket's share of the samples and its ms per edit (the
+share x the measured CPU per edit). py-spy pauses the process to sample it, so the CPU per edit of a
+profiled run is a little higher; the plain run's figure is the one to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _stproto as P  # noqa: E402
+import _support as S  # noqa: E402
+
+# (bucket, regex on one frame "function (file:line)"); a sample's stack is scanned leaf to root for each
+# bucket in this order, and the first bucket with a matching frame anywhere on the stack takes the sample.
+BUCKETS: list[tuple[str, str]] = [
+    ("garbage collection (gc.collect after a run)", r"^(collect|_run_gc)\b|gc_collect|postScriptGC"),
+    ("file watcher (stat / hash of modules after a run)",
+     r"local_sources_watcher|path_watcher|event_based_path_watcher|polling_path_watcher|watchdog|file_util"),
+    ("DataFrame -> Arrow (chart rows, tables)",
+     r"dataframe_util\.py|/pyarrow/|arrow\.py|convert_anything_to_arrow|_marshall_chart_data|data_frame"),
+    ("chart spec -> JSON (st.vega_lite_chart marshalling)", r"vega_charts\.py|/altair/"),
+    ("protobuf + websocket (serialise, queue, send)",
+     r"SerializeToString|forward_msg_queue|forward_msg_cache|websocket|app_session\.py.*(_enqueue|_on_scriptrunner)"
+     r"|browser_websocket_handler|websocket_headless|session_client|compute_and_assign|populate_hash"),
+    ("widgets and session state (register, query params)",
+     r"runtime/state/|elements/widgets/|elements/lib/policies|lib/utils\.py.*compute_and_register|query_params"),
+    ("our code (views/, ui/, attention_core/, numpy, pandas)",
+     r"/(views|ui|attention_core)/[^/]+\.py"),
+    ("Streamlit: script runner, page, navigation, other elements", r"/streamlit/"),
+    ("tornado / asyncio event loop (other)", r"tornado|asyncio|selectors"),
+]
+OTHER = "other (threads outside these)"
+
+
+# --- the protocol client, on any page ------------------------------------------------------------------
+
+class PageSession(P.Session):
+    """A protocol session opened on one page's own address (``/step_by_step``), as a shared link is."""
+
+    def __init__(self, port: int, url_path: str):
+        super().__init__(port)
+        self.url_path = url_path
+
+    async def open(self) -> P.RunResult:
+        await self.connect()
+        self.context_url = f"http://127.0.0.1:{self.port}/{self.url_path}"
+        msg = self.back_msg()
+        msg.rerun_script.page_name = self.url_path  # as the browser's first rerun on a page's address
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        return await asyncio.wait_for(self._read_run(t0, False), 60)
+
+
+def check(r: P.RunResult, what: str) -> None:
+    if r.exceptions or r.status != 0:
+        raise RuntimeError(f"{what}: status {r.status}, exceptions {r.exceptions[:2]}, alerts {r.error_alerts[:2]}")
+
+
+async def page_edits(port: int, url_path: str, values: list[str], pause: float, pid: int, warmup: int = 3,
+                     on_measure=None) -> dict:
+    """Open a page, warm it up, then edit sentence 1 with ``values``; the server's CPU over those edits."""
+    s = PageSession(port, url_path)
+    first = await s.open()
+    check(first, f"open /{url_path}")
+    try:
+        for v in S.sentences(warmup + 40)[40:40 + warmup]:
+            check(await s.rerun({"s1": v}), "warm-up")
+            await asyncio.sleep(pause)
+        if on_measure:
+            on_measure()
+        await asyncio.sleep(pause)
+        c0, t0 = S.cpu_seconds(pid), time.monotonic()
+        lat, nbytes, msgs = [], [], []
+        for v in values:
+            r = await s.rerun({"s1": v})
+            check(r, f"edit on /{url_path}")
+            lat.append(r.latency)
+            nbytes.append(r.nbytes)
+            msgs.append(r.messages)
+            await asyncio.sleep(pause)
+        c1, t1 = S.cpu_seconds(pid), time.monotonic()
+        return {"cpu": c1 - c0, "wall": t1 - t0, "lat": lat, "bytes": S.median(nbytes), "msgs": S.median(msgs),
+                "elements": first.elements}
+    finally:
+        await s.close()
+
+
+def idle_cpu_rate(pid: int, seconds: float = 3.0) -> float:
+    """CPU seconds per second of the idle server (its event loop, the file watcher's polling if any)."""
+    c0, t0 = S.cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (S.cpu_seconds(pid) - c0) / (time.monotonic() - t0)
+
+
+# --- py-spy ----------------------------------------------------------------------------------------------
+
+def start_pyspy(pid: int, out: Path, rate: int) -> subprocess.Popen:
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
+                             "--threads", "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_pyspy(proc: subprocess.Popen, out: Path) -> dict[str, int]:
+    proc.send_signal(2)  # SIGINT: py-spy writes its file and exits
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    stacks: dict[str, int] = {}
+    if out.exists():
+        for line in out.read_text(errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            if stack and count.isdigit():
+                stacks[stack] = stacks.get(stack, 0) + int(count)
+    return stacks
+
+
+_COMPILED = [(name, re.compile(rx)) for name, rx in BUCKETS]
+
+
+def bucket_of(stack: str) -> str:
+    frames = stack.split(";")[::-1]  # leaf first
+    for name, rx in _COMPILED:
+        if any(rx.search(f) for f in frames):
+            return name
+    return OTHER
+
+
+def breakdown(stacks: dict[str, int]) -> dict[str, int]:
+    out = collections.Counter()
+    for stack, n in stacks.items():
+        out[bucket_of(stack)] += n
+    return dict(out)
+
+
+def top_frames(stacks: dict[str, int], pattern: str, n: int = 12) -> list[tuple[str, int]]:
+    """The leaf-most frames matching ``pattern`` with the most samples (self + children)."""
+    rx = re.compile(pattern)
+    c = collections.Counter()
+    for stack, k in stacks.items():
+        for f in stack.split(";")[::-1]:
+            if rx.search(f):
+                c[f] += k
+                break
+    return c.most_common(n)
+
+
+# --- main --------------------------------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--edits", type=int, default=40, help="measured edits per page (>= 40 for the report)")
+    ap.add_argument("--repeat", type=int, default=1, help="measure every page this many times (median reported)")
+    ap.add_argument("--pause", type=float, default=0.25, help="s after each edit (the server is idle between)")
+    ap.add_argument("--pages", default="", help="comma-separated page titles (default: every page)")
+    ap.add_argument("--profile", action="store_true", help="also sample the server with py-spy (breakdown)")
+    ap.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    ap.add_argument("--top", default="", help="with --profile: list the top frames matching this regex")
+    ap.add_argument("--server-args", default="", help='extra streamlit arguments (what-if), e.g. '
+                                                      '"--runner.postScriptGC false"')
+    args = ap.parse_args()
+    wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
+    pages = [(t, u.lstrip("/")) for t, u, _ in S.APP_PAGES if not wanted or t in wanted]
+    print(S.machine())
+    if args.server_args:
+        print(f"!! the server runs with extra arguments: {args.server_args}")
+    server = S.start_server(S.APP, extra_args=args.server_args.split())
+    results: dict[str, list[dict]] = {t: [] for t, _ in pages}
+    profiles: dict[str, dict[str, int]] = {}
+    all_stacks: dict[str, int] = collections.Counter()
+    tmp = Path(tempfile.mkdtemp(prefix="server-cpu-"))
+    try:
+        for title, url in pages:  # every page once, cold, so nothing is computed for the first time later
+            asyncio.run(page_edits(server.port, url, [], args.pause, server.pid, warmup=2))
+        idle = idle_cpu_rate(server.pid)
+        values = S.sentences(args.edits)
+        for rep in range(args.repeat):
+            for title, url in pages:
+                spy = None
+                out = tmp / f"{url or 'lab'}-{rep}.txt"
+
+                def on_measure(out=out):
+                    nonlocal spy
+                    if args.profile:
+                        spy = start_pyspy(server.pid, out, args.rate)
+                        time.sleep(1.0)  # py-spy attaches
+
+                r = asyncio.run(page_edits(server.port, url, values, args.pause, server.pid,
+                                           on_measure=on_measure))
+                r["idle"] = idle * r["wall"]
+                r["per_edit"] = max(0.0, r["cpu"] - r["idle"]) / len(values)
+                results[title].append(r)
+                if spy is not None:
+                    stacks = stop_pyspy(spy, out)
+                    for k, v in stacks.items():
+                        all_stacks[k] += v
+                    prof = profiles.setdefault(title, collections.Counter())
+                    for k, v in breakdown(stacks).items():
+                        prof[k] += v
+                print(f"  {title}: {r['per_edit'] * 1000:.1f} ms CPU per edit (run {rep + 1})", flush=True)
+    finally:
+        rss = S.server_rss(server.pid)
+        S.stop_server(server)
+
+    rows = []
+    for title, rs in results.items():
+        per = [r["per_edit"] for r in rs]
+        lat = [x for r in rs for x in r["lat"]]
+        rows.append([title, len(rs) * args.edits, f"{S.median(per) * 1000:.1f}",
+                     " / ".join(f"{x * 1000:.0f}" for x in per), S.ms(S.median(lat)),
+                     f"{S.median([r['bytes'] for r in rs]) / 1024:.0f} kB"])
+    print(S.table(["page (edit: sidebar 'Sentence 1')", "edits", "server CPU ms/edit (median)", "each run",
+                   "latency p50", "sent per edit"], rows,
+                  title=f"\nServer CPU per edit (idle server: {idle * 1000:.1f} ms CPU/s, subtracted)"))
+    if profiles:
+        names = [n for n, _ in BUCKETS] + [OTHER]
+        headers = ["where (py-spy samples)"] + [t for t in profiles]
+        brows = []
+        for n in names:
+            row = [n]
+            for title, prof in profiles.items():
+                total = sum(prof.values()) or 1
+                per = S.median([r["per_edit"] for r in results[title]])
+                row.append(f"{prof.get(n, 0) / total * per * 1000:.1f} ms ({prof.get(n, 0) / total:.0%})")
+            brows.append(row)
+        print(S.table(headers, brows, title="\nWhere the server's CPU goes, per edit (share of samples x CPU/edit)"))
+        if args.top:
+            print(f"\ntop frames matching {args.top!r} (samples, all pages):")
+            for f, k in top_frames(all_stacks, args.top, 25):
+                print(f"  {k:6d}  {f[:150]}")
+        (tmp / "all.txt").write_text("\n".join(f"{k} {v}" for k, v in all_stacks.items()))
+        print(f"\nraw stacks: {tmp / 'all.txt'}")
+    print(f"\nserver RSS at the end: {rss}; {S.loadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
