@@ -32,31 +32,41 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _stproto as P  # noqa: E402
 import _support as S  # noqa: E402
 
+
 # (bucket, regex on one frame "function (file:line)"); a sample's stack is scanned leaf to root for each
 # bucket in this order, and the first bucket with a matching frame anywhere on the stack takes the sample.
+def _gc_line() -> int:
+    """The line of Streamlit's ``gc.collect(2)`` after a run (a C call: py-spy's leaf is the caller's line)."""
+    import streamlit.runtime.scriptrunner.script_runner as runner
+
+    lines = Path(runner.__file__).read_text().splitlines()
+    return next((i + 1 for i, line in enumerate(lines) if "gc.collect(" in line), -1)
+
+
+_VIEWS = "|".join(re.escape(Path(path).stem) for _, _, path in S.APP_PAGES)
 BUCKETS: list[tuple[str, str]] = [
-    ("garbage collection (gc.collect after a run)", r"^(collect|_run_gc)\b|gc_collect|postScriptGC"),
+    ("garbage collection (gc.collect after a run)",
+     rf"^ScriptRunner\._on_script_finished \(.*script_runner\.py:{_gc_line()}\)$"),
     ("file watcher (stat / hash of modules after a run)",
-     r"local_sources_watcher|path_watcher|event_based_path_watcher|polling_path_watcher|watchdog|file_util"),
+     r"local_sources_watcher|path_watcher|watchdog/|file_util"),
     ("DataFrame -> Arrow (chart rows, tables)",
-     r"dataframe_util\.py|/pyarrow/|arrow\.py|convert_anything_to_arrow|_marshall_chart_data|data_frame"),
-    ("chart spec -> JSON (st.vega_lite_chart marshalling)", r"vega_charts\.py|/altair/"),
+     r"dataframe_util\.py|pyarrow/|elements/arrow\.py|_marshall_chart_data"),
+    ("chart spec -> JSON (st.vega_lite_chart marshalling)", r"vega_charts\.py|altair/"),
     ("protobuf + websocket (serialise, queue, send)",
-     r"SerializeToString|forward_msg_queue|forward_msg_cache|websocket|app_session\.py.*(_enqueue|_on_scriptrunner)"
-     r"|browser_websocket_handler|websocket_headless|session_client|compute_and_assign|populate_hash"),
+     r"SerializeToString|forward_msg_queue|forward_msg_cache|websocket|_enqueue_forward_msg"
+     r"|browser_websocket_handler|session_client|populate_hash|calc_hash|starlette/|uvicorn/|tornado/"),
     ("widgets and session state (register, query params)",
-     r"runtime/state/|elements/widgets/|elements/lib/policies|lib/utils\.py.*compute_and_register|query_params"),
-    ("our code (views/, ui/, attention_core/, numpy, pandas)",
-     r"/(views|ui|attention_core)/[^/]+\.py"),
-    ("Streamlit: script runner, page, navigation, other elements", r"/streamlit/"),
-    ("tornado / asyncio event loop (other)", r"tornado|asyncio|selectors"),
+     r"runtime/state/|elements/widgets/|elements/lib/policies|compute_and_register|query_params"),
+    ("our code (views/, ui/, attention_core/: numpy, pandas, caches)",
+     rf"[(/](views|ui|attention_core)/|\(({_VIEWS}|app)\.py:"),
+    ("Streamlit: script runner, page, navigation, other elements", r"streamlit/"),
+    ("asyncio event loop (other)", r"asyncio/|selectors\.py"),
 ]
 OTHER = "other (threads outside these)"
 
@@ -98,7 +108,7 @@ async def page_edits(port: int, url_path: str, values: list[str], pause: float, 
         if on_measure:
             on_measure()
         await asyncio.sleep(pause)
-        c0, t0 = S.cpu_seconds(pid), time.monotonic()
+        c0, t0, th0 = S.cpu_seconds(pid), time.monotonic(), thread_cpu(pid)
         lat, nbytes, msgs = [], [], []
         for v in values:
             r = await s.rerun({"s1": v})
@@ -107,11 +117,36 @@ async def page_edits(port: int, url_path: str, values: list[str], pause: float, 
             nbytes.append(r.nbytes)
             msgs.append(r.messages)
             await asyncio.sleep(pause)
-        c1, t1 = S.cpu_seconds(pid), time.monotonic()
-        return {"cpu": c1 - c0, "wall": t1 - t0, "lat": lat, "bytes": S.median(nbytes), "msgs": S.median(msgs),
+        c1, t1, th1 = S.cpu_seconds(pid), time.monotonic(), thread_cpu(pid)
+        return {"cpu": c1 - c0, "threads": thread_split(pid, th0, th1, c1 - c0), "wall": t1 - t0, "lat": lat,
+                "bytes": S.median(nbytes), "msgs": S.median(msgs),
                 "elements": first.elements}
     finally:
         await s.close()
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (utime + stime) of every live thread of ``pid``, by thread id."""
+    out = {}
+    tck = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            f = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(task.name)] = (int(f[11]) + int(f[12])) / tck
+    return out
+
+
+def thread_split(pid: int, before: dict[int, float], after: dict[int, float], total: float) -> dict[str, float]:
+    """The process's CPU over a window split by thread: the main thread (tornado's event loop: websocket,
+    protobuf, the session's bookkeeping), threads that ended in the window (Streamlit starts one script
+    thread per rerun), and the other threads still alive (thread pools, file watchers, native threads)."""
+    main = after.get(pid, 0.0) - before.get(pid, 0.0)
+    alive = {t: c - before.get(t, 0.0) for t, c in after.items() if t != pid}
+    others = sum(max(0.0, c) for c in alive.values())
+    return {"main": main, "ended": max(0.0, total - main - others), "others": others,
+            "others_by_tid": {t: c for t, c in alive.items() if c > 0}}
 
 
 def idle_cpu_rate(pid: int, seconds: float = 3.0) -> float:
@@ -123,14 +158,20 @@ def idle_cpu_rate(pid: int, seconds: float = 3.0) -> float:
 
 # --- py-spy ----------------------------------------------------------------------------------------------
 
+# A sample whose leaf is one of these is a thread waiting, not working (py-spy's own idle test misses some).
+IDLE_LEAVES = re.compile(r"^(Condition\.wait|Event\.wait|EpollSelector\.select|_check_inotify_fd|_worker "
+                         r"|PollingPathWatcher\._schedule\.<locals>\.task|sleep|select|poll|_wait_for_tstate_lock)")
+
+
 def start_pyspy(pid: int, out: Path, rate: int) -> subprocess.Popen:
     exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
-                             "--threads", "--output", str(out)],
+                             "--threads", "--nonblocking", "--output", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop_pyspy(proc: subprocess.Popen, out: Path) -> dict[str, int]:
+    """Stop py-spy and read its samples: {stack: count}, idle samples left out."""
     proc.send_signal(2)  # SIGINT: py-spy writes its file and exits
     try:
         proc.wait(timeout=30)
@@ -141,7 +182,7 @@ def stop_pyspy(proc: subprocess.Popen, out: Path) -> dict[str, int]:
     if out.exists():
         for line in out.read_text(errors="replace").splitlines():
             stack, _, count = line.rpartition(" ")
-            if stack and count.isdigit():
+            if stack and count.isdigit() and not IDLE_LEAVES.match(stack.rsplit(";", 1)[-1]):
                 stacks[stack] = stacks.get(stack, 0) + int(count)
     return stacks
 
@@ -149,19 +190,43 @@ def stop_pyspy(proc: subprocess.Popen, out: Path) -> dict[str, int]:
 _COMPILED = [(name, re.compile(rx)) for name, rx in BUCKETS]
 
 
+def thread_kind(stack: str) -> str:
+    """'script' (a ScriptRunner thread), 'main' (the event loop) or 'other', from py-spy's thread frame."""
+    head = stack.split(";", 1)[0]
+    return "script" if "scriptThread" in head else "main" if "MainThread" in head else "other"
+
+
 def bucket_of(stack: str) -> str:
-    frames = stack.split(";")[::-1]  # leaf first
+    frames = stack.split(";")[1:][::-1]  # leaf first, without the thread's own name
     for name, rx in _COMPILED:
-        if any(rx.search(f) for f in frames):
+        if rx.pattern.startswith("^"):  # a pattern for the leaf frame only
+            if frames and rx.search(frames[0]):
+                return name
+        elif any(rx.search(f) for f in frames):
             return name
     return OTHER
 
 
-def breakdown(stacks: dict[str, int]) -> dict[str, int]:
-    out = collections.Counter()
+def breakdown(stacks: dict[str, int], split: dict[str, float]) -> dict[str, float]:
+    """CPU seconds per bucket: each thread kind's measured CPU (``split``: main, ended = script runs,
+    others) shared out in proportion to that kind's samples; a kind without samples is its own row."""
+    per_kind: dict[str, collections.Counter] = {"script": collections.Counter(), "main": collections.Counter(),
+                                                "other": collections.Counter()}
     for stack, n in stacks.items():
-        out[bucket_of(stack)] += n
+        per_kind[thread_kind(stack)][bucket_of(stack)] += n
+    out: dict[str, float] = collections.defaultdict(float)
+    for kind, cpu in (("script", split["ended"]), ("main", split["main"]), ("other", split["others"])):
+        counts = per_kind[kind]
+        total = sum(counts.values())
+        if not total:
+            out[NO_PYTHON if kind == "other" else OTHER] += cpu
+            continue
+        for name, n in counts.items():
+            out[name] += cpu * n / total
     return dict(out)
+
+
+NO_PYTHON = "threads running no Python (native: BLAS / OpenMP workers)"
 
 
 def top_frames(stacks: dict[str, int], pattern: str, n: int = 12) -> list[tuple[str, int]]:
@@ -169,7 +234,7 @@ def top_frames(stacks: dict[str, int], pattern: str, n: int = 12) -> list[tuple[
     rx = re.compile(pattern)
     c = collections.Counter()
     for stack, k in stacks.items():
-        for f in stack.split(";")[::-1]:
+        for f in stack.split(";")[1:][::-1]:
             if rx.search(f):
                 c[f] += k
                 break
@@ -185,7 +250,7 @@ def main() -> int:
     ap.add_argument("--pause", type=float, default=0.25, help="s after each edit (the server is idle between)")
     ap.add_argument("--pages", default="", help="comma-separated page titles (default: every page)")
     ap.add_argument("--profile", action="store_true", help="also sample the server with py-spy (breakdown)")
-    ap.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    ap.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     ap.add_argument("--top", default="", help="with --profile: list the top frames matching this regex")
     ap.add_argument("--server-args", default="", help='extra streamlit arguments (what-if), e.g. '
                                                       '"--runner.postScriptGC false"')
@@ -197,18 +262,20 @@ def main() -> int:
         print(f"!! the server runs with extra arguments: {args.server_args}")
     server = S.start_server(S.APP, extra_args=args.server_args.split())
     results: dict[str, list[dict]] = {t: [] for t, _ in pages}
-    profiles: dict[str, dict[str, int]] = {}
+    profiles: dict[str, dict[str, float]] = {}
     all_stacks: dict[str, int] = collections.Counter()
     tmp = Path(tempfile.mkdtemp(prefix="server-cpu-"))
+    # every edit a sentence the server has not seen (as in a class): cached per-sentence results never hit
+    pool = iter(S.sentences(3000)[200:])
     try:
-        for title, url in pages:  # every page once, cold, so nothing is computed for the first time later
+        for _title, url in pages:  # every page once first, so nothing is computed for the first time later
             asyncio.run(page_edits(server.port, url, [], args.pause, server.pid, warmup=2))
         idle = idle_cpu_rate(server.pid)
-        values = S.sentences(args.edits)
         for rep in range(args.repeat):
             for title, url in pages:
                 spy = None
                 out = tmp / f"{url or 'lab'}-{rep}.txt"
+                values = [next(pool) for _ in range(args.edits)]
 
                 def on_measure(out=out):
                     nonlocal spy
@@ -226,9 +293,12 @@ def main() -> int:
                     for k, v in stacks.items():
                         all_stacks[k] += v
                     prof = profiles.setdefault(title, collections.Counter())
-                    for k, v in breakdown(stacks).items():
-                        prof[k] += v
-                print(f"  {title}: {r['per_edit'] * 1000:.1f} ms CPU per edit (run {rep + 1})", flush=True)
+                    for k, v in breakdown(stacks, r["threads"]).items():
+                        prof[k] += v / len(values) / args.repeat
+                th = r["threads"]
+                print(f"  {title}: {r['per_edit'] * 1000:.1f} ms CPU per edit (run {rep + 1}; script threads "
+                      f"{th['ended'] / len(values) * 1000:.1f}, main thread {th['main'] / len(values) * 1000:.1f}, "
+                      f"other threads {th['others'] / len(values) * 1000:.1f})", flush=True)
     finally:
         rss = S.server_rss(server.pid)
         S.stop_server(server)
@@ -236,31 +306,31 @@ def main() -> int:
     rows = []
     for title, rs in results.items():
         per = [r["per_edit"] for r in rs]
+        n = args.edits
         lat = [x for r in rs for x in r["lat"]]
-        rows.append([title, len(rs) * args.edits, f"{S.median(per) * 1000:.1f}",
-                     " / ".join(f"{x * 1000:.0f}" for x in per), S.ms(S.median(lat)),
-                     f"{S.median([r['bytes'] for r in rs]) / 1024:.0f} kB"])
-    print(S.table(["page (edit: sidebar 'Sentence 1')", "edits", "server CPU ms/edit (median)", "each run",
-                   "latency p50", "sent per edit"], rows,
-                  title=f"\nServer CPU per edit (idle server: {idle * 1000:.1f} ms CPU/s, subtracted)"))
+        rows.append([title, len(rs) * n, f"{S.median(per) * 1000:.1f}",
+                     " / ".join(f"{x * 1000:.0f}" for x in per),
+                     f"{S.median([r['threads']['ended'] for r in rs]) / n * 1000:.1f}",
+                     f"{S.median([r['threads']['main'] for r in rs]) / n * 1000:.1f}",
+                     f"{S.median([r['threads']['others'] for r in rs]) / n * 1000:.1f}",
+                     S.ms(S.median(lat)), f"{S.median([r['bytes'] for r in rs]) / 1024:.0f} kB"])
+    print(S.table(["page (edit: sidebar 'Sentence 1')", "edits", "server CPU ms/edit", "each run",
+                   "script threads", "main thread", "other threads", "latency p50", "sent per edit"], rows,
+                  title=f"\nServer CPU per edit (median of runs; idle server's {idle * 1000:.1f} ms CPU/s subtracted)"))
     if profiles:
-        names = [n for n, _ in BUCKETS] + [OTHER]
-        headers = ["where (py-spy samples)"] + [t for t in profiles]
-        brows = []
-        for n in names:
-            row = [n]
-            for title, prof in profiles.items():
-                total = sum(prof.values()) or 1
-                per = S.median([r["per_edit"] for r in results[title]])
-                row.append(f"{prof.get(n, 0) / total * per * 1000:.1f} ms ({prof.get(n, 0) / total:.0%})")
-            brows.append(row)
-        print(S.table(headers, brows, title="\nWhere the server's CPU goes, per edit (share of samples x CPU/edit)"))
+        names = [n for n, _ in BUCKETS] + [NO_PYTHON, OTHER]
+        headers = ["where (ms of CPU per edit)"] + list(profiles)
+        brows = [[n] + [f"{prof.get(n, 0) * 1000:.1f}" for prof in profiles.values()] for n in names]
+        brows.append(["total (measured, incl. the idle server)"] +
+                     [f"{sum(prof.values()) * 1000:.1f}" for prof in profiles.values()])
+        print(S.table(headers, brows, title="\nWhere it goes: each thread's measured CPU (/proc) shared out by "
+                                            "its py-spy samples"))
         if args.top:
             print(f"\ntop frames matching {args.top!r} (samples, all pages):")
             for f, k in top_frames(all_stacks, args.top, 25):
                 print(f"  {k:6d}  {f[:150]}")
         (tmp / "all.txt").write_text("\n".join(f"{k} {v}" for k, v in all_stacks.items()))
-        print(f"\nraw stacks: {tmp / 'all.txt'}")
+        print(f"\nraw stacks (idle samples left out): {tmp / 'all.txt'}")
     print(f"\nserver RSS at the end: {rss}; {S.loadavg()}")
     return 0
 
