@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,8 +40,6 @@ import _stproto as P  # noqa: E402
 import _support as S  # noqa: E402
 
 
-# (bucket, regex on one frame "function (file:line)"); a sample's stack is scanned leaf to root for each
-# bucket in this order, and the first bucket with a matching frame anywhere on the stack takes the sample.
 def _gc_line() -> int:
     """The line of Streamlit's ``gc.collect(2)`` after a run (a C call: py-spy's leaf is the caller's line)."""
     import streamlit.runtime.scriptrunner.script_runner as runner
@@ -49,6 +48,9 @@ def _gc_line() -> int:
     return next((i + 1 for i, line in enumerate(lines) if "gc.collect(" in line), -1)
 
 
+# (bucket, regex on one frame "function (file:line)"); a sample's stack is scanned leaf to root for each
+# bucket in this order, and the first bucket with a matching frame anywhere on the stack takes the sample.
+# A pattern starting with "^" is tried on the leaf frame only.
 _VIEWS = "|".join(re.escape(Path(path).stem) for _, _, path in S.APP_PAGES)
 BUCKETS: list[tuple[str, str]] = [
     ("garbage collection (gc.collect after a run)",
@@ -149,6 +151,45 @@ def thread_split(pid: int, before: dict[int, float], after: dict[int, float], to
             "others_by_tid": {t: c for t, c in alive.items() if c > 0}}
 
 
+class Bystanders:
+    """``n`` other sessions kept open on the Sentence Lab during the measure (a class that is not typing):
+    their state stays in the server's memory, where Streamlit's full garbage collection after every run
+    walks it. Run on their own thread and event loop."""
+
+    def __init__(self, port: int, n: int):
+        self.port, self.n, self.ready, self.error = port, n, threading.Event(), None
+        self._stop = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def __enter__(self) -> Bystanders:
+        if self.n:
+            self._thread.start()
+            self.ready.wait(600)
+            if self.error:
+                raise RuntimeError(f"bystander sessions: {self.error}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.n and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(60)
+
+    async def _main(self) -> None:
+        self._loop, self._stop, sessions = asyncio.get_running_loop(), asyncio.Event(), []
+        try:
+            for i, text in enumerate(S.sentences(3200)[3000:3000 + self.n]):
+                s = PageSession(self.port, "")
+                sessions.append(s)
+                check(await s.open(), f"bystander {i}")
+                check(await s.rerun({"s1": text}), f"bystander {i}")
+        except Exception as exc:  # noqa: BLE001 - reported by __enter__
+            self.error = f"{type(exc).__name__}: {exc}"
+        self.ready.set()
+        await self._stop.wait()
+        for s in sessions:
+            await s.close()
+
+
 def idle_cpu_rate(pid: int, seconds: float = 3.0) -> float:
     """CPU seconds per second of the idle server (its event loop, the file watcher's polling if any)."""
     c0, t0 = S.cpu_seconds(pid), time.monotonic()
@@ -159,8 +200,8 @@ def idle_cpu_rate(pid: int, seconds: float = 3.0) -> float:
 # --- py-spy ----------------------------------------------------------------------------------------------
 
 # A sample whose leaf is one of these is a thread waiting, not working (py-spy's own idle test misses some).
-IDLE_LEAVES = re.compile(r"^(Condition\.wait|Event\.wait|EpollSelector\.select|_check_inotify_fd|_worker "
-                         r"|PollingPathWatcher\._schedule\.<locals>\.task|sleep|select|poll|_wait_for_tstate_lock)")
+IDLE_LEAVES = re.compile(r"^([\w<>]+\.)*(wait|select|_check_inotify_fd|_worker|sleep|poll|acquire"
+                         r"|_wait_for_tstate_lock|PollingPathWatcher\._schedule\.<locals>\.task) \(")
 
 
 def start_pyspy(pid: int, out: Path, rate: int) -> subprocess.Popen:
@@ -170,8 +211,9 @@ def start_pyspy(pid: int, out: Path, rate: int) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def stop_pyspy(proc: subprocess.Popen, out: Path) -> dict[str, int]:
-    """Stop py-spy and read its samples: {stack: count}, idle samples left out."""
+def stop_pyspy(proc: subprocess.Popen, out: Path) -> tuple[dict[str, int], set[int]]:
+    """Stop py-spy and read its samples: ({stack: count} without the idle samples, the ids of every thread
+    that runs Python, idle or not)."""
     proc.send_signal(2)  # SIGINT: py-spy writes its file and exits
     try:
         proc.wait(timeout=30)
@@ -179,12 +221,24 @@ def stop_pyspy(proc: subprocess.Popen, out: Path) -> dict[str, int]:
         proc.kill()
         proc.wait()
     stacks: dict[str, int] = {}
+    tids: set[int] = set()
     if out.exists():
         for line in out.read_text(errors="replace").splitlines():
             stack, _, count = line.rpartition(" ")
-            if stack and count.isdigit() and not IDLE_LEAVES.match(stack.rsplit(";", 1)[-1]):
+            if not (stack and count.isdigit()):
+                continue
+            tid = thread_id(stack)
+            if tid is not None:
+                tids.add(tid)
+            if not IDLE_LEAVES.match(stack.rsplit(";", 1)[-1]):
                 stacks[stack] = stacks.get(stack, 0) + int(count)
-    return stacks
+    return stacks, tids
+
+
+def thread_id(stack: str) -> int | None:
+    """The OS thread id py-spy puts first on a stack ("thread (12345): MainThread")."""
+    m = re.match(r"thread \((\d+)\)", stack)
+    return int(m.group(1)) if m else None
 
 
 _COMPILED = [(name, re.compile(rx)) for name, rx in BUCKETS]
@@ -207,22 +261,28 @@ def bucket_of(stack: str) -> str:
     return OTHER
 
 
-def breakdown(stacks: dict[str, int], split: dict[str, float]) -> dict[str, float]:
-    """CPU seconds per bucket: each thread kind's measured CPU (``split``: main, ended = script runs,
-    others) shared out in proportion to that kind's samples; a kind without samples is its own row."""
-    per_kind: dict[str, collections.Counter] = {"script": collections.Counter(), "main": collections.Counter(),
-                                                "other": collections.Counter()}
-    for stack, n in stacks.items():
-        per_kind[thread_kind(stack)][bucket_of(stack)] += n
-    out: dict[str, float] = collections.defaultdict(float)
-    for kind, cpu in (("script", split["ended"]), ("main", split["main"]), ("other", split["others"])):
-        counts = per_kind[kind]
+def breakdown(stacks: dict[str, int], split: dict, python_tids: set[int]) -> dict[str, float]:
+    """CPU seconds per bucket. Each thread's measured CPU (``split``: main, ended = the script runs, and every
+    other live thread by id) is shared out in proportion to its own samples' buckets; a live thread that runs
+    no Python (py-spy never saw it) is its own row, and CPU without samples goes to OTHER."""
+    def share(counts: collections.Counter, cpu: float, fallback: str) -> None:
         total = sum(counts.values())
         if not total:
-            out[NO_PYTHON if kind == "other" else OTHER] += cpu
-            continue
+            out[fallback] += cpu
+            return
         for name, n in counts.items():
             out[name] += cpu * n / total
+
+    out: dict[str, float] = collections.defaultdict(float)
+    script, main, by_tid = collections.Counter(), collections.Counter(), collections.defaultdict(collections.Counter)
+    for stack, n in stacks.items():
+        kind = thread_kind(stack)
+        target = script if kind == "script" else main if kind == "main" else by_tid[thread_id(stack)]
+        target[bucket_of(stack)] += n
+    share(script, split["ended"], OTHER)
+    share(main, split["main"], OTHER)
+    for tid, cpu in split["others_by_tid"].items():
+        share(by_tid.get(tid, collections.Counter()), cpu, OTHER if tid in python_tids else NO_PYTHON)
     return dict(out)
 
 
@@ -252,6 +312,8 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="also sample the server with py-spy (breakdown)")
     ap.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     ap.add_argument("--top", default="", help="with --profile: list the top frames matching this regex")
+    ap.add_argument("--sessions", type=int, default=0,
+                    help="other sessions kept open on the Sentence Lab while measuring (a class that is not typing)")
     ap.add_argument("--server-args", default="", help='extra streamlit arguments (what-if), e.g. '
                                                       '"--runner.postScriptGC false"')
     args = ap.parse_args()
@@ -267,9 +329,11 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="server-cpu-"))
     # every edit a sentence the server has not seen (as in a class): cached per-sentence results never hit
     pool = iter(S.sentences(3000)[200:])
+    bystanders = Bystanders(server.port, args.sessions)
     try:
         for _title, url in pages:  # every page once first, so nothing is computed for the first time later
             asyncio.run(page_edits(server.port, url, [], args.pause, server.pid, warmup=2))
+        bystanders.__enter__()
         idle = idle_cpu_rate(server.pid)
         for rep in range(args.repeat):
             for title, url in pages:
@@ -289,11 +353,11 @@ def main() -> int:
                 r["per_edit"] = max(0.0, r["cpu"] - r["idle"]) / len(values)
                 results[title].append(r)
                 if spy is not None:
-                    stacks = stop_pyspy(spy, out)
+                    stacks, python_tids = stop_pyspy(spy, out)
                     for k, v in stacks.items():
                         all_stacks[k] += v
                     prof = profiles.setdefault(title, collections.Counter())
-                    for k, v in breakdown(stacks, r["threads"]).items():
+                    for k, v in breakdown(stacks, r["threads"], python_tids).items():
                         prof[k] += v / len(values) / args.repeat
                 th = r["threads"]
                 print(f"  {title}: {r['per_edit'] * 1000:.1f} ms CPU per edit (run {rep + 1}; script threads "
@@ -301,6 +365,7 @@ def main() -> int:
                       f"other threads {th['others'] / len(values) * 1000:.1f})", flush=True)
     finally:
         rss = S.server_rss(server.pid)
+        bystanders.__exit__(None, None, None)
         S.stop_server(server)
 
     rows = []
@@ -316,7 +381,8 @@ def main() -> int:
                      S.ms(S.median(lat)), f"{S.median([r['bytes'] for r in rs]) / 1024:.0f} kB"])
     print(S.table(["page (edit: sidebar 'Sentence 1')", "edits", "server CPU ms/edit", "each run",
                    "script threads", "main thread", "other threads", "latency p50", "sent per edit"], rows,
-                  title=f"\nServer CPU per edit (median of runs; idle server's {idle * 1000:.1f} ms CPU/s subtracted)"))
+                  title=f"\nServer CPU per edit, {args.sessions} other sessions open (median of runs; the idle "
+                        f"server's {idle * 1000:.1f} ms CPU/s subtracted)"))
     if profiles:
         names = [n for n, _ in BUCKETS] + [NO_PYTHON, OTHER]
         headers = ["where (ms of CPU per edit)"] + list(profiles)

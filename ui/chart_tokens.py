@@ -154,7 +154,7 @@ def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int |
     position = np.arange(len(labels))
     df = pd.DataFrame({"label": labels, "text": texts, "status": status,
                        "col": position % per_row, "row": position // per_row})
-    n_rows = int(df["row"].max()) + 1
+    n_rows = (len(labels) - 1) // per_row + 1  # the last row's number + 1 (pandas' Series.max costs ~0.5 ms)
     # SVG: the words stay text nodes (screen readers, tests)
     return filled(_strip_template(cell - 10, colour), df, svg=True, width=cell * min(len(labels), per_row),
                   height=44 * n_rows)
