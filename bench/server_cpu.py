@@ -78,22 +78,91 @@ OTHER = "other (threads outside these)"
 class PageSession(P.Session):
     """A protocol session opened on one page's own address (``/step_by_step``), as a shared link is."""
 
-    def __init__(self, port: int, url_path: str):
+    def __init__(self, port: int, url_path: str, query: str = ""):
         super().__init__(port)
-        self.url_path = url_path
+        self.url_path, self.query = url_path, query
+        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" = none)
+        self.options_of: dict[str, list[str]] = {}  # widget id -> its options (selectbox, segmented control)
 
     async def open(self) -> P.RunResult:
-        await self.connect()
-        self.context_url = f"http://127.0.0.1:{self.port}/{self.url_path}"
+        await self.connect(self.query)
+        self.context_url = f"http://127.0.0.1:{self.port}/{self.url_path}" + (f"?{self.query}" if self.query else "")
+        self._watch_fragments()
         msg = self.back_msg()
         msg.rerun_script.page_name = self.url_path  # as the browser's first rerun on a page's address
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         return await asyncio.wait_for(self._read_run(t0, False), 60)
 
+    def _watch_fragments(self) -> None:
+        """Note which fragment drew each widget (the browser sends that fragment's id when the widget changes)."""
+        recv = self.ws.recv
+
+        async def watched_recv():
+            data = await recv()
+            fm = P.ForwardMsg()
+            fm.ParseFromString(data)
+            if fm.WhichOneof("type") == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el = fm.delta.new_element
+                kind = el.WhichOneof("type")
+                if kind in P.WIDGET_TYPES:
+                    self.fragment_of[getattr(el, kind).id] = fm.delta.fragment_id
+                    if kind in ("selectbox", "button_group"):
+                        opts = getattr(el, kind).options
+                        self.options_of[getattr(el, kind).id] = [getattr(o, "content", o) for o in opts]
+            return data
+
+        self.ws.recv = watched_recv
+
+    async def change(self, key: str, value) -> P.RunResult:
+        """A page control changed: a fragment rerun when a fragment drew it (as the browser does), else a rerun."""
+        before = dict(self.widgets)
+        msg = self.back_msg({key: value})
+        msg.rerun_script.fragment_id = self.fragment_of.get(self.widgets[key].id, "")
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        r = await asyncio.wait_for(self._read_run(t0, False), 60)
+        if r.status == FRAGMENT_DONE:  # the page's other widgets are still there, in the browser too
+            self.widgets = {**before, **self.widgets}
+        return r
+
+
+FRAGMENT_DONE = P.ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+
+# Page controls measured with --controls: (page title, the page's link, widget key). Each change picks the
+# widget's next option; a control drawn inside an st.fragment reruns only that fragment, as in the browser.
+CONTROLS = [("Sentence Lab", "tab=Attention", "matrix_view"), ("Step by step", "sbs_step=By+hand", "sbs_row")]
+
+
+async def control_edits(port: int, pid: int, title: str, query: str, key: str, n: int, pause: float) -> dict:
+    url = next(u.lstrip("/") for t, u, _ in S.APP_PAGES if t == title)
+    s = PageSession(port, url, query)
+    check(await s.open(), f"open /{url}?{query}")
+    try:
+        w = s.widgets[key]
+        options = s.options_of[w.id]
+        statuses = set()
+
+        async def one(i: int) -> None:
+            value = options[i % len(options)]
+            r = await s.change(key, [value] if w.kind == "button_group" else value)
+            check(r, f"{key} on /{url}")
+            statuses.add(r.status)
+            await asyncio.sleep(pause)
+
+        for i in range(1, 4):
+            await one(i)
+        c0 = S.cpu_seconds(pid)
+        for i in range(4, 4 + n):
+            await one(i)
+        return {"per_change": (S.cpu_seconds(pid) - c0) / n,
+                "fragment": FRAGMENT_DONE in statuses and len(statuses) == 1}
+    finally:
+        await s.close()
+
 
 def check(r: P.RunResult, what: str) -> None:
-    if r.exceptions or r.status != 0:
+    if r.exceptions or r.status not in (0, P.ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
         raise RuntimeError(f"{what}: status {r.status}, exceptions {r.exceptions[:2]}, alerts {r.error_alerts[:2]}")
 
 
@@ -314,6 +383,8 @@ def main() -> int:
     ap.add_argument("--top", default="", help="with --profile: list the top frames matching this regex")
     ap.add_argument("--sessions", type=int, default=0,
                     help="other sessions kept open on the Sentence Lab while measuring (a class that is not typing)")
+    ap.add_argument("--controls", action="store_true",
+                    help="also measure a change of a page's own control (the heatmap view, Step by step's word)")
     ap.add_argument("--server-args", default="", help='extra streamlit arguments (what-if), e.g. '
                                                       '"--runner.postScriptGC false"')
     args = ap.parse_args()
@@ -363,6 +434,13 @@ def main() -> int:
                 print(f"  {title}: {r['per_edit'] * 1000:.1f} ms CPU per edit (run {rep + 1}; script threads "
                       f"{th['ended'] / len(values) * 1000:.1f}, main thread {th['main'] / len(values) * 1000:.1f}, "
                       f"other threads {th['others'] / len(values) * 1000:.1f})", flush=True)
+        controls = []
+        if args.controls:
+            for title, query, key in CONTROLS:
+                r = asyncio.run(control_edits(server.port, server.pid, title, query, key, args.edits, args.pause))
+                r["per_change"] = max(0.0, r["per_change"] - idle * args.pause)
+                controls.append([f"{title}: {key} (?{query})", args.edits, f"{r['per_change'] * 1000:.1f}",
+                                 "fragment rerun" if r["fragment"] else "whole page"])
     finally:
         rss = S.server_rss(server.pid)
         bystanders.__exit__(None, None, None)
@@ -383,6 +461,9 @@ def main() -> int:
                    "script threads", "main thread", "other threads", "latency p50", "sent per edit"], rows,
                   title=f"\nServer CPU per edit, {args.sessions} other sessions open (median of runs; the idle "
                         f"server's {idle * 1000:.1f} ms CPU/s subtracted)"))
+    if controls:
+        print(S.table(["page control changed", "changes", "server CPU ms/change", "what reran"], controls,
+                      title="\nA page's own control"))
     if profiles:
         names = [n for n, _ in BUCKETS] + [NO_PYTHON, OTHER]
         headers = ["where (ms of CPU per edit)"] + list(profiles)

@@ -17,57 +17,68 @@ def verdict(ok: bool, text: str) -> None:
     (messages.success if ok else messages.error)(text)
 
 
+@st.fragment  # checking an answer reruns only this exercise, not the sidebar and the page
+def exercise_2() -> None:
+    st.markdown("**cat = [1, 2], sat = [3, 1], mat = [2, 3]**. Compute (a) the dot products of *cat* with "
+                "cat, sat and mat, (b) the softmax weights for *cat*, (c) the new *cat* = the weighted sum of "
+                "the three vectors. With or without the 1/√d_k factor: both are accepted.")
+    charts.show(charts.token_strip(["cat", "sat", "mat"], [True] * 3, 0))
+    with st.form("ex2"):
+        scores = st.text_input("(a) dot products: cat·cat, cat·sat, cat·mat", placeholder="5, 5, 8")
+        weights = st.text_input("(b) softmax weights", placeholder="0.05, 0.05, 0.9")
+        new_cat = st.text_input("(c) the new cat", placeholder="1.9, 2.8")
+        checked = st.form_submit_button("Check my answers")
+    if checked:
+        try:
+            check = ac.check_exercise_2(scores, weights, new_cat)
+        except ac.AttentionLabError as exc:
+            messages.warning(str(exc))
+        else:
+            for label, part in (("(a)", check.scores), ("(b)", check.weights), ("(c)", check.new_cat)):
+                verdict(part.correct, f"{label} {part.diagnosis}")
+            st.caption(f"Convention recognised: {check.convention or 'none'}. Tolerance: "
+                       f"{check.weights.tolerance}.")
+    with st.expander("Show the worked solution"):
+        tr = ac.analyse("cat sat mat", ac.toy_embeddings(), ac.Mechanism(scale=False), target="cat").trace
+        st.code("\n".join(ac.lessons.follow_word(tr, ["cat", "sat", "mat"], 0)), language=None)
+        st.caption("Without scaling, as in the tutorial. With it, the scores are divided by √2 before the "
+                   "softmax: " + ", ".join(f"{w:.4f}" for w in ac.exercise_2_expected()["weights"]["scaled"]))
+
+
 with ex2:
     if ex2.open:
-        st.markdown("**cat = [1, 2], sat = [3, 1], mat = [2, 3]**. Compute (a) the dot products of *cat* with "
-                    "cat, sat and mat, (b) the softmax weights for *cat*, (c) the new *cat* = the weighted sum of "
-                    "the three vectors. With or without the 1/√d_k factor: both are accepted.")
-        charts.show(charts.token_strip(["cat", "sat", "mat"], [True] * 3, 0))
-        with st.form("ex2"):
-            scores = st.text_input("(a) dot products: cat·cat, cat·sat, cat·mat", placeholder="5, 5, 8")
-            weights = st.text_input("(b) softmax weights", placeholder="0.05, 0.05, 0.9")
-            new_cat = st.text_input("(c) the new cat", placeholder="1.9, 2.8")
-            checked = st.form_submit_button("Check my answers")
-        if checked:
+        exercise_2()
+
+
+@st.fragment  # the same: checking the shapes reruns only this exercise
+def exercise_3() -> None:
+    st.markdown("A sentence of **20 words**, embeddings of **512** numbers, Q, K, V of **64**. What are the "
+                "shapes (rows x columns) of these matrices?")
+    shapes = ac.exercise_3_shapes()
+    names = {"E": "E, the embeddings", "Q": "Q (and K, V)", "scores": "the attention scores",
+             "output": "the output"}
+    with st.form("ex3"):
+        answers = {k: st.text_input(label, placeholder="rows x columns", key=f"ex3_{k}")
+                   for k, label in names.items()}
+        checked = st.form_submit_button("Check my shapes")
+    if checked:
+        for k, text in answers.items():
             try:
-                check = ac.check_exercise_2(scores, weights, new_cat)
+                ok, said = ac.check_shape(text, shapes[k], known=shapes, name=k)
             except ac.AttentionLabError as exc:
-                messages.warning(str(exc))
-            else:
-                for label, part in (("(a)", check.scores), ("(b)", check.weights), ("(c)", check.new_cat)):
-                    verdict(part.correct, f"{label} {part.diagnosis}")
-                st.caption(f"Convention recognised: {check.convention or 'none'}. Tolerance: "
-                           f"{check.weights.tolerance}.")
-        with st.expander("Show the worked solution"):
-            tr = ac.analyse("cat sat mat", ac.toy_embeddings(), ac.Mechanism(scale=False), target="cat").trace
-            st.code("\n".join(ac.lessons.follow_word(tr, ["cat", "sat", "mat"], 0)), language=None)
-            st.caption("Without scaling, as in the tutorial. With it, the scores are divided by √2 before the "
-                       "softmax: " + ", ".join(f"{w:.4f}" for w in ac.exercise_2_expected()["weights"]["scaled"]))
+                ok, said = False, f"{names[k]}: {exc}"
+            verdict(ok, f"{names[k]}: {said}")
+    with st.expander("Run it for real: 20 random 512-d vectors, W_Q, W_K, W_V of 64 columns"):
+        words = " ".join(ac.APPLE_MUSIC.split()[:20])
+        run = ac.analyse(words, ac.random_embeddings(512, 0), ac.Mechanism(projections="random_v", d_k=64)).trace
+        st.code("\n".join(f"{name:<9} {tuple(m.shape)}" for name, m in (
+            ("E", run.X), ("Q", run.queries), ("K", run.keys), ("V", run.values), ("scores", run.scores),
+            ("output", run.contextual_embeddings))), language=None)
+
 
 with ex3:
     if ex3.open:
-        st.markdown("A sentence of **20 words**, embeddings of **512** numbers, Q, K, V of **64**. What are the "
-                    "shapes (rows x columns) of these matrices?")
-        shapes = ac.exercise_3_shapes()
-        names = {"E": "E, the embeddings", "Q": "Q (and K, V)", "scores": "the attention scores",
-                 "output": "the output"}
-        with st.form("ex3"):
-            answers = {k: st.text_input(label, placeholder="rows x columns", key=f"ex3_{k}")
-                       for k, label in names.items()}
-            checked = st.form_submit_button("Check my shapes")
-        if checked:
-            for k, text in answers.items():
-                try:
-                    ok, said = ac.check_shape(text, shapes[k], known=shapes, name=k)
-                except ac.AttentionLabError as exc:
-                    ok, said = False, f"{names[k]}: {exc}"
-                verdict(ok, f"{names[k]}: {said}")
-        with st.expander("Run it for real: 20 random 512-d vectors, W_Q, W_K, W_V of 64 columns"):
-            words = " ".join(ac.APPLE_MUSIC.split()[:20])
-            run = ac.analyse(words, ac.random_embeddings(512, 0), ac.Mechanism(projections="random_v", d_k=64)).trace
-            st.code("\n".join(f"{name:<9} {tuple(m.shape)}" for name, m in (
-                ("E", run.X), ("Q", run.queries), ("K", run.keys), ("V", run.values), ("scores", run.scores),
-                ("output", run.contextual_embeddings))), language=None)
+        exercise_3()
 
 
 def exercise_1_runs(guess) -> None:

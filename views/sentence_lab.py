@@ -34,6 +34,7 @@ if not results:
     st.stop()
 
 
+@st.fragment  # another heatmap view reruns only this tab, not the sidebar and the analysis
 def attention_tab() -> None:
     """Per sentence: the words, the heatmap, and where the target looks."""
     view = controls.widget("matrix_view")  # in the link, so it is kept across pages and can be shared

@@ -72,6 +72,7 @@ def weights_step() -> None:
     charts.show(charts.heatmap(w, words, title="attention_weights", value_name="weight", masked=res.blocked))
 
 
+@st.fragment  # picking another word reruns only this step, not the sidebar and the page
 def by_hand() -> None:
     row = st.selectbox("Word", range(n), index=res.target_index or 0, format_func=lambda i: lab[i], key="sbs_row")
     st.code("\n".join(ac.lessons.follow_word(tr, words, row)), language=None, wrap_lines=True)
