@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 import threadpoolctl
 
@@ -118,9 +119,22 @@ def default_toy() -> ac.VectorTable:
 
 
 @st.cache_resource
+def word_senses() -> tuple[ac.SenseExample, ...]:
+    """The shipped word-sense sentences, read from their CSV once per process (not on every rerun)."""
+    return tuple(ac.load_word_senses())
+
+
+@st.cache_resource
 def sense_pairs() -> dict[str, tuple[str, str]]:
     """The word-sense data's ambiguous words and their two senses (apple -> technology, fruit)."""
-    return ac.sense_pairs(ac.load_word_senses())
+    return ac.sense_pairs(word_senses())
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def heldout_report(d_k: int, seed: int, _learned: ac.TrainingResult) -> pd.DataFrame:
+    """The Learned page's table of held-out sentences for the run (d_k, seed) (``_learned``: that run, not part
+    of the key), rounded for reading; made once, not on every edit. Shared: read it, never change it."""
+    return pd.DataFrame(ac.sentence_report(_learned, glove(), examples=word_senses())).round(3)
 
 
 class TrainingStore:

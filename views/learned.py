@@ -18,7 +18,7 @@ st.title("Learned projections")
 st.caption("The tutorial says W_Q, W_K and W_V are learned. Here they really are, on a small task written for "
            "this project: is the ambiguous word in a sentence meant in one sense or the other?")
 
-examples, pairs = ac.load_word_senses(), resources.sense_pairs()
+examples, pairs = resources.word_senses(), resources.sense_pairs()
 st.markdown(
     f"**The data**: {len(examples)} short sentences, each with one ambiguous word and the one word that decides "
     "its sense (the cue). " + "; ".join(f"*{t}*: {a} or {b}" for t, (a, b) in pairs.items()) + ". "
@@ -110,8 +110,8 @@ st.markdown(
 )
 
 with st.expander("Every held-out sentence: prediction and attention to the cue"):
-    report = pd.DataFrame(ac.sentence_report(learned, glove))
-    st.dataframe(report.round(3), hide_index=True, width="stretch")
+    report = resources.heldout_report(d_k, seed, learned)  # made once per training run
+    st.dataframe(report, hide_index=True, width="stretch")
 st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
 
 with st.expander("Show the code that trained them"):
