@@ -3,6 +3,8 @@
 Run:  python bench/server_cpu.py                     (every page, 40 edits each, CPU only; ~2 minutes)
       python bench/server_cpu.py --profile           (also py-spy on the server: the breakdown table)
       python bench/server_cpu.py --pages "Sentence Lab" --edits 60 --repeat 3
+      python bench/server_cpu.py --controls            (also a page's own control: fragment rerun or whole page)
+      python bench/server_cpu.py --sessions 30         (30 other sessions kept open meanwhile)
       python bench/server_cpu.py --server-args "--runner.postScriptGC false"   (what-if experiments)
 
 One ``streamlit run app.py`` on 127.0.0.1, driven by the protocol client of ``bench/_stproto.py`` (the
@@ -13,11 +15,15 @@ as the file watcher, is counted too). CPU = utime + stime of the server process 
 over the edits, minus what the idle server uses over the same time (measured before). CPU time, not
 wall time: other work on the machine changes it much less.
 
-With ``--profile``, ``py-spy record`` samples the server (every thread, native frames off) during the
-measured edits and each sample is put in one bucket by the frames on its stack (``BUCKETS`` below, the
-first that matches wins); the table gives each bucket's share of the samples and its ms per edit (the
-share x the measured CPU per edit). py-spy pauses the process to sample it, so the CPU per edit of a
-profiled run is a little higher; the plain run's figure is the one to report.
+The CPU is also split by thread (/proc/PID/task): the event loop (main thread: websocket, protobuf), the
+script runs (Streamlit starts a thread per rerun, so these are the threads that ended during the edits) and
+the other live threads. That split found what py-spy cannot see: a thread that runs no Python (OpenBLAS's
+worker, busy-waiting after each matrix product) spent most of the Sentence Lab's CPU before the fix.
+
+With ``--profile``, ``py-spy record --nonblocking`` samples the server (every thread) during the measured
+edits; idle samples are dropped, each sample goes in one bucket by the frames on its stack (``BUCKETS``
+below, the first that matches wins), and each thread's measured CPU is shared out by its own samples. The
+plain run's CPU figure is the one to report; a profiled run's is a little higher.
 """
 
 from __future__ import annotations
