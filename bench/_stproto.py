@@ -15,6 +15,12 @@ BackMsgs built here with the ones Chromium sends for the same edits.
 
 Nothing is rendered: a run's latency here is the server's share (BackMsg sent -> script_finished
 received), without the browser's drawing.
+
+Through a reverse proxy (``scripts/lecture_hall.py``: HAProxy with a sticky ``SERVERID`` cookie) the
+session is opened as a browser opens it: the page's HTTP response sets the proxy's cookie, and the
+websocket upgrade carries it back (``Session(cookie=...)``), so the upgrade reaches the process that
+served the page. Pages are switched as the sidebar's navigation does (``Session.navigate``): the next
+``rerun_script`` names the new page's script hash, and the address is the page's own.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
-WIDGET_TYPES = ("text_input", "selectbox", "radio", "checkbox", "button_group", "number_input")
+WIDGET_TYPES = ("text_input", "selectbox", "radio", "checkbox", "button_group", "number_input", "button")
 
 
 @dataclass
@@ -40,10 +46,11 @@ class Widget:
     value: object
     default: object
     query_param_key: str
+    options: tuple = ()  # tabs: the tab labels; selectbox / radio / button_group: the offered options
 
     def state(self) -> WidgetState:
         ws = WidgetState(id=self.id)
-        if self.kind in ("text_input", "selectbox", "radio"):
+        if self.kind in ("text_input", "selectbox", "radio", "tabs"):
             ws.string_value = self.value
         elif self.kind == "checkbox":
             ws.bool_value = bool(self.value)
@@ -54,14 +61,19 @@ class Widget:
                 ws.int_value = self.value
             else:
                 ws.double_value = float(self.value)
+        elif self.kind == "button":  # a trigger: sent once, in the run its click causes
+            ws.trigger_value = bool(self.value)
         return ws
 
 
 def _widget_from_element(kind: str, el) -> Widget:
     """The widget's id and current value as the frontend would register it."""
+    opts: list = []
     if kind == "text_input":
         value = el.value if el.HasField("value") else el.default
         default = el.default
+    elif kind == "button":  # st.button / st.form_submit_button: pressed only by a change
+        value, default = False, False
     elif kind in ("selectbox", "radio"):
         opts = list(el.options)
         default = opts[el.default] if el.HasField("default") and 0 <= el.default < len(opts) else ""
@@ -81,8 +93,18 @@ def _widget_from_element(kind: str, el) -> Widget:
     else:  # pragma: no cover
         raise ValueError(kind)
     key = el.id.rsplit("-", 1)[-1] if el.id.startswith("$$ID-") else el.id
+    if key == "None":  # a widget without a user key (a form's boxes, its submit button): known by its label
+        key = el.label
     return Widget(id=el.id, kind=kind, key=key, value=value, default=default,
-                  query_param_key=getattr(el, "query_param_key", ""))
+                  query_param_key=getattr(el, "query_param_key", ""), options=tuple(opts))
+
+
+def _tabs_widget(block) -> Widget:
+    """A keyed ``st.tabs`` (a widget: the open tab's label, a string); its labels follow as ``tab`` blocks."""
+    tc = block.tab_container
+    key = tc.id.rsplit("-", 1)[-1] if tc.id.startswith("$$ID-") else tc.id
+    return Widget(id=tc.id, kind="tabs", key=key, value=tc.default_tab_index, default=tc.default_tab_label,
+                  query_param_key=tc.query_param_key)
 
 
 def _query_value(w: Widget) -> str:
@@ -107,9 +129,14 @@ class RunResult:
 
 @dataclass
 class Session:
-    """One browser tab's worth of protocol, without the browser."""
+    """One browser tab's worth of protocol, without the browser.
+
+    ``host``/``port``: the server or the proxy in front of it; ``cookie``: the Cookie header the browser
+    would send with the websocket upgrade (the proxy's sticky cookie among them)."""
 
     port: int
+    host: str = "127.0.0.1"
+    cookie: str = ""
     context_url: str = ""
     ws: object = None
     widgets: dict[str, Widget] = field(default_factory=dict)  # by key
@@ -117,13 +144,19 @@ class Session:
     query_string: str = ""
     session_id: str = ""
     extensions: list[str] = field(default_factory=list)
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # page name -> (script hash, url path)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
     async def connect(self, query_string: str = "", timeout: float = 30.0) -> None:
         self.query_string = query_string
-        self.context_url = f"http://127.0.0.1:{self.port}/" + (f"?{query_string}" if query_string else "")
+        self.context_url = f"{self.base}/" + (f"?{query_string}" if query_string else "")
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await asyncio.wait_for(connect(
-            f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-            open_timeout=timeout, ping_interval=None), timeout)
+            f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+            open_timeout=timeout, ping_interval=None, additional_headers=headers), timeout)
         self.extensions = [type(e).__name__ for e in getattr(self.ws.protocol, "extensions", [])]
 
     async def close(self) -> None:
@@ -133,12 +166,15 @@ class Session:
 
     def back_msg(self, changes: dict[str, object] | None = None) -> BackMsg:
         """The rerun_script BackMsg the browser would send after ``changes`` (key -> new value)."""
+        for w in self.widgets.values():
+            if w.kind == "button":
+                w.value = False  # a trigger is sent once
         for key, value in (changes or {}).items():
             self.widgets[key].value = value
         if self.widgets:  # the browser rewrites its address bar from the bound widgets
             params = dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
             for w in self.widgets.values():
-                if not w.query_param_key:
+                if not w.query_param_key or w.kind == "button":
                     continue
                 if w.value != w.default:
                     params[w.query_param_key] = _query_value(w)  # in place if present, else appended
@@ -158,6 +194,15 @@ class Session:
         ci.is_embedded, ci.color_scheme = False, "light"
         return msg
 
+    async def navigate(self, page: str, timeout: float = 60.0) -> RunResult:
+        """Open another page of the app (by its title), as a click in the sidebar's navigation does: the
+        browser's address becomes the page's own (the link's shared settings kept), the widgets it has
+        go with the rerun, and the server drops those the new page does not draw."""
+        page_hash, url_path = self.pages[page]
+        self.page_script_hash = page_hash
+        self.context_url = f"{self.base}/{url_path}"
+        return await self.rerun(timeout=timeout)
+
     async def rerun(self, changes: dict[str, object] | None = None, timeout: float = 60.0,
                     keep_charts: bool = False) -> RunResult:
         msg = self.back_msg(changes)
@@ -169,6 +214,7 @@ class Session:
         elements: dict[str, int] = {}
         exceptions, alerts, charts = [], [], []
         seen: dict[str, Widget] = {}
+        tabs: Widget | None = None  # the last keyed tab container, collecting its labels
         n = nbytes = 0
         while True:
             data = await self.ws.recv()
@@ -183,6 +229,19 @@ class Session:
                     self.session_id = fm.new_session.initialize.session_id
             elif kind == "navigation":  # the page st.navigation picked: the browser sends its hash next time
                 self.page_script_hash = fm.navigation.page_script_hash
+                self.pages = {p.page_name: (p.page_script_hash, p.url_pathname) for p in fm.navigation.app_pages}
+            elif kind == "page_info_changed":  # the script changed the link (bound widgets, sanitised values)
+                self.query_string = fm.page_info_changed.query_string
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "add_block":
+                block = fm.delta.add_block
+                bk = block.WhichOneof("type")
+                if bk == "tab_container" and block.tab_container.id:
+                    tabs = _tabs_widget(block)
+                    seen[tabs.key] = tabs
+                elif bk == "tab" and tabs is not None:
+                    tabs.options += (block.tab.label,)
+                    if len(tabs.options) - 1 == tabs.value:  # default_tab_index: the tab the server opened
+                        tabs.value = block.tab.label
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 ek = el.WhichOneof("type")
