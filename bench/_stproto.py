@@ -145,6 +145,9 @@ class Session:
     session_id: str = ""
     extensions: list[str] = field(default_factory=list)
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # page name -> (script hash, url path)
+    # tabs and buttons the user touched: the browser sends a tab's state only once it was clicked (then while
+    # it is drawn), and a button's trigger only in the rerun its click causes (checked by load.py --validate)
+    touched: set[str] = field(default_factory=set)
 
     @property
     def base(self) -> str:
@@ -166,15 +169,16 @@ class Session:
 
     def back_msg(self, changes: dict[str, object] | None = None) -> BackMsg:
         """The rerun_script BackMsg the browser would send after ``changes`` (key -> new value)."""
-        for w in self.widgets.values():
-            if w.kind == "button":
-                w.value = False  # a trigger is sent once
+        self.touched -= {k for k, w in self.widgets.items() if w.kind == "button"}  # a trigger is sent once
         for key, value in (changes or {}).items():
             self.widgets[key].value = value
+            self.touched.add(key)
         if self.widgets:  # the browser rewrites its address bar from the bound widgets
             params = dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
             for w in self.widgets.values():
-                if not w.query_param_key or w.kind == "button":
+                # a toggle (checkbox) is not in the query string Chromium sends with the rerun (its address
+                # bar gets it afterwards; load.py --validate compares the two)
+                if not w.query_param_key or w.kind in ("button", "checkbox"):
                     continue
                 if w.value != w.default:
                     params[w.query_param_key] = _query_value(w)  # in place if present, else appended
@@ -186,7 +190,9 @@ class Session:
         rs.query_string = self.query_string
         rs.page_script_hash = self.page_script_hash
         rs.widget_states.SetInParent()
-        for w in self.widgets.values():
+        for key, w in self.widgets.items():
+            if w.kind in ("tabs", "button") and key not in self.touched:
+                continue
             rs.widget_states.widgets.append(w.state())
         ci = rs.context_info
         ci.timezone, ci.timezone_offset, ci.locale = "UTC", 0, "en-US"
@@ -230,8 +236,6 @@ class Session:
             elif kind == "navigation":  # the page st.navigation picked: the browser sends its hash next time
                 self.page_script_hash = fm.navigation.page_script_hash
                 self.pages = {p.page_name: (p.page_script_hash, p.url_pathname) for p in fm.navigation.app_pages}
-            elif kind == "page_info_changed":  # the script changed the link (bound widgets, sanitised values)
-                self.query_string = fm.page_info_changed.query_string
             elif kind == "delta" and fm.delta.WhichOneof("type") == "add_block":
                 block = fm.delta.add_block
                 bk = block.WhichOneof("type")
@@ -249,8 +253,12 @@ class Session:
                 if ek in WIDGET_TYPES:
                     w = _widget_from_element(ek, getattr(el, ek))
                     old = self.widgets.get(w.key)
-                    if old is not None and old.id == w.id and not _element_sets_value(ek, getattr(el, ek)):
-                        w.value = old.value  # the frontend keeps what the user set
+                    if old is not None and old.id == w.id:
+                        # the default of its first drawing: a widget whose key already holds a value is built
+                        # without one (ui/controls.widget), but the browser's link still leaves defaults out
+                        w.default = old.default
+                        if not _element_sets_value(ek, getattr(el, ek)):
+                            w.value = old.value  # the frontend keeps what the user set
                     seen[w.key] = w
                 elif ek == "exception":
                     exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
@@ -262,6 +270,7 @@ class Session:
                 latency = time.perf_counter() - t0
                 if fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     self.widgets = seen  # widgets not drawn in this run are dropped, as in the frontend
+                    self.touched &= set(seen)
                 return RunResult(latency, fm.script_finished, n, nbytes, elements, exceptions, alerts, charts)
 
 
