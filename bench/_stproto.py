@@ -47,6 +47,7 @@ class Widget:
     default: object
     query_param_key: str
     options: tuple = ()  # tabs: the tab labels; selectbox / radio / button_group: the offered options
+    sidebar: bool = False  # drawn in the sidebar (kept on a page switch; the page's own widgets are not)
 
     def state(self) -> WidgetState:
         ws = WidgetState(id=self.id)
@@ -148,6 +149,8 @@ class Session:
     # tabs and buttons the user touched: the browser sends a tab's state only once it was clicked (then while
     # it is drawn), and a button's trigger only in the rerun its click causes (checked by load.py --validate)
     touched: set[str] = field(default_factory=set)
+    # the link parameters of the page just left: the browser drops those the new page does not draw, after its run
+    left_params: set[str] = field(default_factory=set)
 
     @property
     def base(self) -> str:
@@ -176,8 +179,8 @@ class Session:
         if self.widgets:  # the browser rewrites its address bar from the bound widgets
             params = dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
             for w in self.widgets.values():
-                # a toggle (checkbox) is not in the query string Chromium sends with the rerun (its address
-                # bar gets it afterwards; load.py --validate compares the two)
+                # a toggle is not in the query string Chromium sends with the rerun (its address bar gets it
+                # afterwards; load.py --validate compares the two)
                 if not w.query_param_key or w.kind in ("button", "checkbox"):
                     continue
                 if w.value != w.default:
@@ -204,10 +207,17 @@ class Session:
         """Open another page of the app (by its title), as a click in the sidebar's navigation does: the
         browser's address becomes the page's own (the link's shared settings kept), the widgets it has
         go with the rerun, and the server drops those the new page does not draw."""
-        page_hash, url_path = self.pages[page]
-        self.page_script_hash = page_hash
-        self.context_url = f"{self.base}/{url_path}"
+        self.switch_page(page)
         return await self.rerun(timeout=timeout)
+
+    def switch_page(self, page: str) -> None:
+        """The state a click in the navigation leaves before its rerun: the new page's hash and address, and
+        only the sidebar's widgets (the browser drops the old page's; load.py --validate checks it)."""
+        self.page_script_hash, url_path = self.pages[page]
+        self.context_url = f"{self.base}/{url_path}"
+        self.left_params |= {w.query_param_key for w in self.widgets.values() if not w.sidebar and w.query_param_key}
+        self.widgets = {k: w for k, w in self.widgets.items() if w.sidebar}
+        self.touched &= set(self.widgets)
 
     async def rerun(self, changes: dict[str, object] | None = None, timeout: float = 60.0,
                     keep_charts: bool = False) -> RunResult:
@@ -241,6 +251,7 @@ class Session:
                 bk = block.WhichOneof("type")
                 if bk == "tab_container" and block.tab_container.id:
                     tabs = _tabs_widget(block)
+                    tabs.sidebar = _in_sidebar(fm)
                     seen[tabs.key] = tabs
                 elif bk == "tab" and tabs is not None:
                     tabs.options += (block.tab.label,)
@@ -252,6 +263,7 @@ class Session:
                 elements[ek] = elements.get(ek, 0) + 1
                 if ek in WIDGET_TYPES:
                     w = _widget_from_element(ek, getattr(el, ek))
+                    w.sidebar = _in_sidebar(fm)
                     old = self.widgets.get(w.key)
                     if old is not None and old.id == w.id:
                         # the default of its first drawing: a widget whose key already holds a value is built
@@ -271,7 +283,18 @@ class Session:
                 if fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     self.widgets = seen  # widgets not drawn in this run are dropped, as in the frontend
                     self.touched &= set(seen)
+                    gone = self.left_params - {w.query_param_key for w in seen.values()}
+                    if gone:
+                        params = urllib.parse.parse_qsl(self.query_string, keep_blank_values=True)
+                        self.query_string = urllib.parse.urlencode([(k, v) for k, v in params if k not in gone])
+                    self.left_params = set()
                 return RunResult(latency, fm.script_finished, n, nbytes, elements, exceptions, alerts, charts)
+
+
+def _in_sidebar(fm) -> bool:
+    """The delta's root container: 0 = the main area, 1 = the sidebar."""
+    path = fm.metadata.delta_path
+    return bool(path) and path[0] == 1
 
 
 def _element_sets_value(kind: str, el) -> bool:

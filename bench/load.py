@@ -53,6 +53,7 @@ import resource
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,7 @@ LAB = PAGES[0]
 S2_SENTENCES = [f"the children drank cold apple juice in the {w} today" for w in
                 ("park", "garden", "kitchen", "school", "yard", "morning", "evening")]
 TARGETS = ["apple", "the"]
+TIMING_SENTENCES = S.sentences(20)[5:]  # the validation's timed edits (Chromium's and the protocol's)
 WORD_ORDER_PAIRS = [("the cat chased the dog", "the dog chased the cat"),
                     ("my sister called my brother", "my brother called my sister"),
                     ("the teacher thanked the student", "the student thanked the teacher")]
@@ -298,7 +300,9 @@ def _comparable(msg) -> dict:
         kind = w.WhichOneof("value")
         val = getattr(w, kind)
         states[w.id] = (kind, list(val.data) if kind == "string_array_value" else val)
-    return {"query_string": rs.query_string, "page_script_hash": rs.page_script_hash, "widgets": states}
+    # the query's parameters (the server reads them as a mapping; the browser's address may order them otherwise)
+    query = sorted(urllib.parse.parse_qsl(rs.query_string, keep_blank_values=True))
+    return {"query": query, "page_script_hash": rs.page_script_hash, "widgets": states}
 
 
 async def _protocol_validation(port: int, edits: list[tuple[str, object]], n_timing: int):
@@ -313,8 +317,13 @@ async def _protocol_validation(port: int, edits: list[tuple[str, object]], n_tim
         checks.append((f"sentence 1's token strip holds the default words {words0}",
                        words0 == "I love Apple phones".split()))
         built = []
-        for key, value in edits:
-            built.append(_comparable(s.back_msg({key: value})))
+
+        async def edit(key, value):
+            if key == "page":  # a click in the navigation
+                s.switch_page(value)
+                built.append(_comparable(s.back_msg()))
+            else:
+                built.append(_comparable(s.back_msg({key: value})))
             r = await s.rerun(keep_charts=True)  # back_msg already applied the change
             if key == "s1":
                 words = _strip_words(r.charts[0])
@@ -322,11 +331,18 @@ async def _protocol_validation(port: int, edits: list[tuple[str, object]], n_tim
                                words == str(value).split()))
                 checks.append(("the run is a full page (same number of charts) and no exception",
                                r.elements.get("vega_lite_chart", 0) >= LAB_CHARTS and not r.exceptions))
+            elif r.exceptions or r.status != 0:
+                checks.append((f"{key} = {value}: the run failed ({r.exceptions[:1]}, status {r.status})", False))
+
+        for key, value in edits[:4]:
+            await edit(key, value)
         lat = []
-        for v in S.sentences(n_timing + 1)[1:]:
+        for v in TIMING_SENTENCES[:n_timing]:  # the same values Chromium typed, so the states stay equal
             await asyncio.sleep(0.3)
             r = await s.rerun({"s1": v})
             lat.append(r.latency)
+        for key, value in edits[4:]:
+            await edit(key, value)
         return checks, built, lat, s.extensions
     finally:
         await s.close()
@@ -338,7 +354,10 @@ def validate_client(server: S.Server, n_timing: int = 6) -> tuple[list[list], st
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     new_s1 = S.sentences(3)[2]
-    edits = [("s1", new_s1), ("s2", S2_SENTENCES[0]), ("scale", False), ("target", "the")]
+    edits = [("s1", new_s1), ("s2", S2_SENTENCES[0]), ("scale", False), ("target", "the"),
+             # then (after the timing edits) a page's own controls and a page switch
+             ("tab", "Attention"), ("matrix_view", ["raw scores"]), ("page", "Step by step"),
+             ("sbs_step", "4. scores"), ("sbs_sentence", ["Sentence 2"])]
     foreign, errors, sent = [], [], []
     chrome_lat, chrome_idle = [], []
     with sync_playwright() as pw:
@@ -352,11 +371,19 @@ def validate_client(server: S.Server, n_timing: int = 6) -> tuple[list[list], st
             page.wait_for_selector("[data-testid='stMain'] [data-testid='stVegaLiteChart'] svg")
             sb = page.locator("[data-testid='stSidebar']")
             chrome_msgs = []
-            for key, value in edits:
+            main = page.locator("[data-testid='stMain']")
+
+            def do(key, value):
                 n0 = len(sent)
                 if key == "scale":
                     page.evaluate(S.INSTALL_EDIT_PROBE, ["lab", new_s1])
                     sb.get_by_text("Scale scores by 1/√d_k").click()
+                elif key in ("tab", "sbs_step"):
+                    main.get_by_role("tab", name=value, exact=True).click()
+                elif key in ("matrix_view", "sbs_sentence"):
+                    main.locator("[data-testid='stButtonGroup']").get_by_text(value[0], exact=True).click()
+                elif key == "page":
+                    sb.locator("[data-testid='stSidebarNavLink']").filter(has_text=value).first.click()
                 else:
                     label = {"s1": "Sentence 1", "s2": "Sentence 2 (optional)",
                              "target": "Target word (followed on every page)"}[key]
@@ -374,20 +401,26 @@ def validate_client(server: S.Server, n_timing: int = 6) -> tuple[list[list], st
                         if m.WhichOneof("type") == "rerun_script":
                             msgs.append(m)
                 chrome_msgs.append(_comparable(msgs[-1]) if msgs else None)
+
+            for key, value in edits[:4]:
+                do(key, value)
             box = sb.get_by_label("Sentence 1", exact=True)
-            for v in S.sentences(n_timing + 5)[5:]:
+            for v in TIMING_SENTENCES[:n_timing]:
                 r = S.timed_edit(page, box, v, "lab")
                 page.wait_for_timeout(300)
                 chrome_lat.append(r["rendered"])
                 chrome_idle.append(r["idle"])
+            for key, value in edits[4:]:
+                do(key, value)
             ctx.close()
         finally:
             browser.close()
     checks, built, proto_lat, extensions = asyncio.run(_protocol_validation(server.port, edits, n_timing))
     rows = [[c, "yes" if ok else "NO"] for c, ok in checks]
-    for (key, _), mine, theirs in zip(edits, built, chrome_msgs):
+    for (key, _), mine, theirs in zip(edits, built, chrome_msgs):  # noqa: B007 - _ is the page's name
         same = mine == theirs
-        rows.append([f"BackMsg after editing {key}: identical to Chromium's (widget ids, values, query, page)",
+        rows.append([f"BackMsg after {'opening' if key == 'page' else 'editing'} {key if key != 'page' else _}: "
+                     "identical to Chromium's (widget ids, values, query, page)",
                      "yes" if same else "NO"])
         if not same:
             print(f"   differs for {key}:\n     protocol: {mine}\n     chromium: {theirs}")
