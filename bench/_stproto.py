@@ -15,6 +15,12 @@ BackMsgs built here with the ones Chromium sends for the same edits.
 
 Nothing is rendered: a run's latency here is the server's share (BackMsg sent -> script_finished
 received), without the browser's drawing.
+
+Through a reverse proxy (``scripts/lecture_hall.py``: HAProxy with a sticky ``SERVERID`` cookie) the
+session is opened as a browser opens it: the page's HTTP response sets the proxy's cookie, and the
+websocket upgrade carries it back (``Session(cookie=...)``), so the upgrade reaches the process that
+served the page. Pages are switched as the sidebar's navigation does (``Session.navigate``): the next
+``rerun_script`` names the new page's script hash, and the address is the page's own.
 """
 
 from __future__ import annotations
@@ -40,10 +46,12 @@ class Widget:
     value: object
     default: object
     query_param_key: str
+    options: tuple = ()  # tabs: the tab labels; selectbox / radio / button_group: the offered options
+    sidebar: bool = False  # drawn in the sidebar (kept on a page switch; the page's own widgets are not)
 
     def state(self) -> WidgetState:
         ws = WidgetState(id=self.id)
-        if self.kind in ("text_input", "selectbox", "radio"):
+        if self.kind in ("text_input", "selectbox", "radio", "tabs"):
             ws.string_value = self.value
         elif self.kind == "checkbox":
             ws.bool_value = bool(self.value)
@@ -56,14 +64,19 @@ class Widget:
                 ws.int_value = self.value
             else:
                 ws.double_value = float(self.value)
+        elif self.kind == "button":  # a trigger: sent once, in the run its click causes
+            ws.trigger_value = bool(self.value)
         return ws
 
 
 def _widget_from_element(kind: str, el) -> Widget:
     """The widget's id and current value as the frontend would register it."""
+    opts: list = []
     if kind == "text_input":
         value = el.value if el.HasField("value") else el.default
         default = el.default
+    elif kind == "button":  # st.button / st.form_submit_button: pressed only by a change
+        value, default = False, False
     elif kind in ("selectbox", "radio"):
         opts = list(el.options)
         default = opts[el.default] if el.HasField("default") and 0 <= el.default < len(opts) else ""
@@ -85,8 +98,18 @@ def _widget_from_element(kind: str, el) -> Widget:
     else:  # pragma: no cover
         raise ValueError(kind)
     key = el.id.rsplit("-", 1)[-1] if el.id.startswith("$$ID-") else el.id
+    if key == "None":  # a widget without a user key (a form's boxes, its submit button): known by its label
+        key = el.label
     return Widget(id=el.id, kind=kind, key=key, value=value, default=default,
-                  query_param_key=getattr(el, "query_param_key", ""))
+                  query_param_key=getattr(el, "query_param_key", ""), options=tuple(opts))
+
+
+def _tabs_widget(block) -> Widget:
+    """A keyed ``st.tabs`` (a widget: the open tab's label, a string); its labels follow as ``tab`` blocks."""
+    tc = block.tab_container
+    key = tc.id.rsplit("-", 1)[-1] if tc.id.startswith("$$ID-") else tc.id
+    return Widget(id=tc.id, kind="tabs", key=key, value=tc.default_tab_index, default=tc.default_tab_label,
+                  query_param_key=tc.query_param_key)
 
 
 def _query_value(w: Widget) -> str:
@@ -111,9 +134,14 @@ class RunResult:
 
 @dataclass
 class Session:
-    """One browser tab's worth of protocol, without the browser."""
+    """One browser tab's worth of protocol, without the browser.
+
+    ``host``/``port``: the server or the proxy in front of it; ``cookie``: the Cookie header the browser
+    would send with the websocket upgrade (the proxy's sticky cookie among them)."""
 
     port: int
+    host: str = "127.0.0.1"
+    cookie: str = ""
     context_url: str = ""
     ws: object = None
     widgets: dict[str, Widget] = field(default_factory=dict)  # by key
@@ -123,14 +151,24 @@ class Session:
     extensions: list[str] = field(default_factory=list)
     page_name: str = ""  # the page the address names ("lesson" for /lesson), sent until the server names its hash
     auto_reruns: dict[str, float] = field(default_factory=dict)  # fragment id -> run_every seconds (st.fragment)
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)  # page name -> (script hash, url path)
+    # tabs and buttons the user touched: the browser sends a tab's state only once it was clicked (then while
+    # it is drawn), and a button's trigger only in the rerun its click causes (checked by load.py --validate)
+    touched: set[str] = field(default_factory=set)
+    # the link parameters of the page just left: the browser drops those the new page does not draw, after its run
+    left_params: set[str] = field(default_factory=set)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
     async def connect(self, query_string: str = "", timeout: float = 30.0) -> None:
         self.query_string = query_string
-        self.context_url = f"http://127.0.0.1:{self.port}/{self.page_name}" + (f"?{query_string}" if query_string else
-                                                                               "")
+        self.context_url = f"{self.base}/{self.page_name}" + (f"?{query_string}" if query_string else "")
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await asyncio.wait_for(connect(
-            f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-            open_timeout=timeout, ping_interval=None), timeout)
+            f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+            open_timeout=timeout, ping_interval=None, additional_headers=headers), timeout)
         self.extensions = [type(e).__name__ for e in getattr(self.ws.protocol, "extensions", [])]
 
     async def close(self) -> None:
@@ -140,12 +178,16 @@ class Session:
 
     def back_msg(self, changes: dict[str, object] | None = None) -> BackMsg:
         """The rerun_script BackMsg the browser would send after ``changes`` (key -> new value)."""
+        self.touched -= {k for k, w in self.widgets.items() if w.kind == "button"}  # a trigger is sent once
         for key, value in (changes or {}).items():
             self.widgets[key].value = value
+            self.touched.add(key)
         if self.widgets:  # the browser rewrites its address bar from the bound widgets
             params = dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
             for w in self.widgets.values():
-                if not w.query_param_key:
+                # a toggle is not in the query string Chromium sends with the rerun (its address bar gets it
+                # afterwards; load.py --validate compares the two)
+                if not w.query_param_key or w.kind in ("button", "checkbox"):
                     continue
                 if w.value != w.default:
                     params[w.query_param_key] = _query_value(w)  # in place if present, else appended
@@ -159,13 +201,31 @@ class Session:
         if self.page_name and not self.page_script_hash:
             rs.page_name = self.page_name
         rs.widget_states.SetInParent()
-        for w in self.widgets.values():
+        for key, w in self.widgets.items():
+            if w.kind in ("tabs", "button") and key not in self.touched:
+                continue
             rs.widget_states.widgets.append(w.state())
         ci = rs.context_info
         ci.timezone, ci.timezone_offset, ci.locale = "UTC", 0, "en-US"
         ci.url = self.context_url
         ci.is_embedded, ci.color_scheme = False, "light"
         return msg
+
+    async def navigate(self, page: str, timeout: float = 60.0) -> RunResult:
+        """Open another page of the app (by its title), as a click in the sidebar's navigation does: the
+        browser's address becomes the page's own (the link's shared settings kept), the widgets it has
+        go with the rerun, and the server drops those the new page does not draw."""
+        self.switch_page(page)
+        return await self.rerun(timeout=timeout)
+
+    def switch_page(self, page: str) -> None:
+        """The state a click in the navigation leaves before its rerun: the new page's hash and address, and
+        only the sidebar's widgets (the browser drops the old page's; load.py --validate checks it)."""
+        self.page_script_hash, url_path = self.pages[page]
+        self.context_url = f"{self.base}/{url_path}"
+        self.left_params |= {w.query_param_key for w in self.widgets.values() if not w.sidebar and w.query_param_key}
+        self.widgets = {k: w for k, w in self.widgets.items() if w.sidebar}
+        self.touched &= set(self.widgets)
 
     async def rerun(self, changes: dict[str, object] | None = None, timeout: float = 60.0,
                     keep_charts: bool = False) -> RunResult:
@@ -191,6 +251,7 @@ class Session:
         elements: dict[str, int] = {}
         exceptions, alerts, charts = [], [], []
         seen: dict[str, Widget] = {}
+        tabs: Widget | None = None  # the last keyed tab container, collecting its labels
         n = nbytes = 0
         while True:
             data = await self.ws.recv()
@@ -205,15 +266,32 @@ class Session:
                     self.session_id = fm.new_session.initialize.session_id
             elif kind == "navigation":  # the page st.navigation picked: the browser sends its hash next time
                 self.page_script_hash = fm.navigation.page_script_hash
+                self.pages = {p.page_name: (p.page_script_hash, p.url_pathname) for p in fm.navigation.app_pages}
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "add_block":
+                block = fm.delta.add_block
+                bk = block.WhichOneof("type")
+                if bk == "tab_container" and block.tab_container.id:
+                    tabs = _tabs_widget(block)
+                    tabs.sidebar = _in_sidebar(fm)
+                    seen[tabs.key] = tabs
+                elif bk == "tab" and tabs is not None:
+                    tabs.options += (block.tab.label,)
+                    if len(tabs.options) - 1 == tabs.value:  # default_tab_index: the tab the server opened
+                        tabs.value = block.tab.label
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 ek = el.WhichOneof("type")
                 elements[ek] = elements.get(ek, 0) + 1
                 if ek in WIDGET_TYPES:
                     w = _widget_from_element(ek, getattr(el, ek))
+                    w.sidebar = _in_sidebar(fm)
                     old = self.widgets.get(w.key)
-                    if old is not None and old.id == w.id and not _element_sets_value(ek, getattr(el, ek)):
-                        w.value = old.value  # the frontend keeps what the user set
+                    if old is not None and old.id == w.id:
+                        # the default of its first drawing: a widget whose key already holds a value is built
+                        # without one (ui/controls.widget), but the browser's link still leaves defaults out
+                        w.default = old.default
+                        if not _element_sets_value(ek, getattr(el, ek)):
+                            w.value = old.value  # the frontend keeps what the user set
                     seen[w.key] = w
                 elif ek == "exception":
                     exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
@@ -227,10 +305,22 @@ class Session:
                 latency = time.perf_counter() - t0
                 if fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     self.widgets = seen  # widgets not drawn in this run are dropped, as in the frontend
+                    self.touched &= set(seen)
+                    gone = self.left_params - {w.query_param_key for w in seen.values()}
+                    if gone:
+                        params = urllib.parse.parse_qsl(self.query_string, keep_blank_values=True)
+                        self.query_string = urllib.parse.urlencode([(k, v) for k, v in params if k not in gone])
+                    self.left_params = set()
                 for w in self.widgets.values():
                     if w.kind == "button":
                         w.value = False  # a trigger lasts one run
                 return RunResult(latency, fm.script_finished, n, nbytes, elements, exceptions, alerts, charts)
+
+
+def _in_sidebar(fm) -> bool:
+    """The delta's root container: 0 = the main area, 1 = the sidebar."""
+    path = fm.metadata.delta_path
+    return bool(path) and path[0] == 1
 
 
 def _element_sets_value(kind: str, el) -> bool:

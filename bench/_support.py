@@ -600,3 +600,49 @@ def strict_timed_edit(page, box, value: str, old_mode: str = "", timeout: float 
             "runs": len(w["finished"]) - b["fin0"], "frames": w["frames"] - b["frames0"],
             "deltas": w["deltas"] - b["deltas0"], "kb": (w["bytes"] - b["bytes0"]) / 1024,
             "waited_on": b["waitedOn"]}
+
+
+def smaps_rollup(pid: int) -> dict[str, int]:
+    """/proc/<pid>/smaps_rollup in kB: Rss, Pss, Shared_Clean, Shared_Dirty, Private_Clean, Private_Dirty, ...
+
+    Rss counts every page the process maps, shared ones in full; Pss divides each shared page by the number
+    of processes mapping it (so the Pss of all processes adds up to the memory they really use together);
+    Private_* are the pages only this process maps."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            key, _, rest = line.partition(":")
+            parts = rest.split()
+            if parts and parts[-1] == "kB":
+                out[key.strip()] = int(parts[0])
+    except OSError:
+        pass
+    return out
+
+
+def mapping_kb(pid: int, name_part: str) -> dict[str, int]:
+    """Rss / Pss / Private (kB) of the mappings of one file (e.g. GloVe's memory-mapped .npy) in a process."""
+    tot = {"Rss": 0, "Pss": 0, "Private": 0}
+    inside = False
+    try:
+        with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                head = line.split(None, 1)[0]
+                if "-" in head and not head.endswith(":"):  # a mapping's header line: start-end perms ...
+                    inside = name_part in line
+                elif inside and head in ("Rss:", "Pss:", "Private_Clean:", "Private_Dirty:"):
+                    key = "Private" if head.startswith("Private") else head[:-1]
+                    tot[key] += int(line.split()[1])
+    except OSError:
+        pass
+    return tot
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (every core, every process) since boot, from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")

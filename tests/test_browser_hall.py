@@ -1,0 +1,293 @@
+"""Browser tests of the lecture hall: ``scripts/lecture_hall.py`` (two Streamlit processes behind HAProxy,
+sticky by a cookie), driven by Debian's Chromium through the proxy.
+
+Two students in two browser contexts (two browsers, for the server) must each land on their own process,
+keep their own sentences while both go on editing, and an upload must reach the process that holds the
+uploader's session (any other process refuses it: "Invalid session_id") and be used there.
+
+Needs Debian's ``haproxy`` as well as Chromium: without it these tests are skipped with the reason, unless
+ATTENTION_LAB_REQUIRE_BROWSER=1 (CI, whose ``.ci/run`` installs both), which makes it a failure.
+Logs: artifacts/lecture-hall/ (one per process, and haproxy.cfg).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import browser_support as bs
+
+pytestmark = pytest.mark.browser
+
+SCRIPT = bs.REPO_ROOT / "scripts" / "lecture_hall.py"
+LOG_DIR = bs.ARTIFACTS / "lecture-hall"
+WORD_VECTORS = "Word vectors"
+TARGET = "Target word (followed on every page)"
+
+# student A: the river bank; student B: a phone. Every word of A's two sentences is in A's upload.
+A_S1, A_S2 = "the river bank was muddy", "I love apple juice"
+B_S1, B_S2 = "my phone has a cracked screen", "the cat sat on the mat"
+UPLOAD = "".join(f"{w} {0.1 * i:.1f} {0.3 - 0.05 * i:.2f} {(-1) ** i * 0.2:.1f}\n"
+                 for i, w in enumerate(dict.fromkeys((A_S1 + " " + A_S2).split())))
+
+
+def haproxy_path() -> str | None:
+    for cand in ("/usr/sbin/haproxy", "/usr/bin/haproxy"):
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
+def _unavailable(reason: str):
+    if bs.browser_required():
+        pytest.fail(f"{bs.REQUIRE_ENV}=1 but the lecture-hall tests cannot run: {reason}", pytrace=False)
+    pytest.skip(f"lecture-hall browser tests skipped: {reason}")
+
+
+@dataclass
+class Hall:
+    proc: subprocess.Popen
+    info: dict
+    out_path: Path
+
+    @property
+    def url(self) -> str:  # what bs.LabPage needs of a server
+        return self.info["url"]
+
+    def pids(self) -> list[int]:
+        return [self.info["haproxy_pid"]] + [b["pid"] for b in self.info["backends"]]
+
+    def stats(self) -> dict[str, dict[str, str]]:
+        """HAProxy's statistics, one row per server of the Streamlit backend (by server name)."""
+        with urllib.request.urlopen(self.info["stats_url"] + ";csv", timeout=5) as r:
+            rows = csv.DictReader(io.StringIO(r.read().decode().lstrip("# ")))
+            return {row["svname"]: row for row in rows if row["pxname"] == "streamlit"}
+
+    def output(self) -> str:
+        return self.out_path.read_text(errors="replace") if self.out_path.exists() else ""
+
+
+def start_hall(processes: int, tag: str, timeout: float = 180.0) -> Hall:
+    """``scripts/lecture_hall.py`` on a free loopback port, as a teacher runs it (without the warm-up)."""
+    log_dir = LOG_DIR / tag
+    log_dir.mkdir(parents=True, exist_ok=True)
+    info_file = log_dir / "hall.json"
+    info_file.unlink(missing_ok=True)
+    out_path = log_dir / "lecture_hall.out"
+    out = open(out_path, "w", encoding="utf-8")  # noqa: SIM115 - the child holds it; closed below
+    proc = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--processes", str(processes), "--port", str(bs.free_port()),
+         "--address", "127.0.0.1", "--no-warm", "--info-file", str(info_file), "--log-dir", str(log_dir)],
+        cwd=bs.REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    out.close()
+    hall = Hall(proc, {}, out_path)
+    deadline = time.monotonic() + timeout
+    while not info_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_hall(hall)
+            raise RuntimeError(f"the lecture hall did not start:\n{hall.output()[-3000:]}")
+        time.sleep(0.2)
+    hall.info = json.loads(info_file.read_text())
+    return hall
+
+
+def stop_hall(hall: Hall, timeout: float = 30.0) -> int | None:
+    """SIGTERM to the script only (its own process): it stops HAProxy and every Streamlit process itself."""
+    if hall.proc.poll() is None:
+        hall.proc.send_signal(signal.SIGTERM)
+        try:
+            hall.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(hall.proc.pid, signal.SIGKILL)
+            hall.proc.wait(timeout=timeout)
+    return hall.proc.returncode
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def hall():
+    reason = bs.browser_missing_reason() or (None if haproxy_path() else
+                                             "haproxy not found (install Debian's `haproxy` package)")
+    if reason:
+        _unavailable(reason)
+    h = start_hall(2, "two")
+    yield h
+    stop_hall(h)
+
+
+@pytest.fixture(scope="module")
+def browser(hall):
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        b = bs.launch_browser(pw)
+    except Exception as exc:
+        pw.stop()
+        _unavailable(f"Chromium at {bs.CHROMIUM} did not start: {exc}")
+    yield b
+    b.close()
+    pw.stop()
+
+
+def server_of(lab, hall: Hall) -> str:
+    """The process HAProxy pinned this browser context to: its SERVERID cookie (a server's name)."""
+    cookies = {c["name"]: c["value"] for c in lab.context.cookies(hall.url)}
+    assert hall.info["cookie"] in cookies, f"no {hall.info['cookie']} cookie from the proxy: {sorted(cookies)}"
+    return cookies[hall.info["cookie"]]
+
+
+def first_chips(lab) -> list[str]:
+    groups = bs.svg_chart_text_groups(lab.page)
+    return groups[0] if groups else []
+
+
+def wait_chips(lab, words: list[str], message: str) -> None:
+    bs.wait_until(lab.page, lambda: first_chips(lab) == words, timeout=30_000,
+                  message=f"{message}: sentence 1's chips {words} (shown: {first_chips(lab)})")
+
+
+def replay(hall: Hall, lab, request, server: str, data: bytes, xsrf: bool = True) -> tuple[int, str]:
+    """Send the file ``data`` again to the address of ``request`` (an upload PUT the page made: the session's
+    id and the file's), through the proxy on a new connection, with the context's cookies and the page's
+    XSRF token, but the proxy's cookie naming ``server``. Returns (HTTP status, body)."""
+    cookies = {c["name"]: c["value"] for c in lab.context.cookies(hall.url)}
+    cookies[hall.info["cookie"]] = server
+    boundary = "----lecture-hall-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"class_vectors.txt\"\r\n"
+            f"Content-Type: text/plain\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
+               "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    sent = request.all_headers()
+    assert "x-xsrftoken" in sent, f"the page's upload carries no XSRF token (protection off?): {sorted(sent)}"
+    if xsrf:
+        headers["X-Xsrftoken"] = sent["x-xsrftoken"]
+    req = urllib.request.Request(request.url, data=body, method="PUT", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def choose_upload(lab) -> None:
+    lab.sidebar.get_by_role("combobox", name=WORD_VECTORS).click()
+    bs.wait_rerun(lab.page, lambda: lab.page.get_by_role("option", name=re.compile("upload", re.I)).first.click())
+
+
+def test_two_students_keep_their_own_sessions_and_an_upload_lands_on_its_process(hall, browser, tmp_path):
+    a, b = bs.LabPage.open(browser, hall), bs.LabPage.open(browser, hall)
+    uploads: list = []  # A's upload responses (their requests are replayed below)
+    a.page.on("response", lambda r: uploads.append(r) if "/_stcore/upload_file/" in r.url else None)
+    try:
+        a.goto("/")
+        b.goto("/")
+        server_a, server_b = server_of(a, hall), server_of(b, hall)
+        names = {s["name"] for s in hall.info["backends"]}
+        assert {server_a, server_b} == names, (
+            f"the two contexts should be served by the two processes {sorted(names)}: {server_a}, {server_b}")
+        stats = hall.stats()
+        for name in names:  # each process holds one open websocket (a session) of the two
+            assert int(stats[name]["scur"]) >= 1, f"{name} holds no connection: {stats[name]}"
+            assert stats[name]["status"] == "UP", stats[name]
+
+        # each changes its own sentence; the other's stays
+        a.set_text("Sentence 1", A_S1)
+        b.set_text("Sentence 1", B_S1)
+        wait_chips(a, A_S1.split(), "A's own sentence")
+        wait_chips(b, B_S1.split(), "B's own sentence")
+
+        # further edits, interleaved: each session keeps its own state
+        a.set_text(TARGET, "bank")
+        b.set_text("Sentence 2 (optional)", B_S2)
+        a.set_text("Sentence 2 (optional)", A_S2)
+        b.set_text(TARGET, "phone")
+        for lab, s1, s2, target in ((a, A_S1, A_S2, "bank"), (b, B_S1, B_S2, "phone")):
+            wait_chips(lab, s1.split(), "after the other's edits")
+            assert lab.text_input("Sentence 1").input_value() == s1
+            assert lab.text_input("Sentence 2 (optional)").input_value() == s2
+            assert lab.text_input(TARGET).input_value() == target
+        assert server_of(a, hall) == server_a and server_of(b, hall) == server_b, "a context changed process"
+
+        # A uploads a small GloVe text file (3 numbers a word): it reaches A's process and is used there
+        path = tmp_path / "class_vectors.txt"
+        path.write_text(UPLOAD, encoding="utf-8")
+        n_words = len(UPLOAD.splitlines())
+        choose_upload(a)
+        uploader = a.sidebar.locator("[data-testid='stFileUploader'] input[type='file']")
+        bs.wait_rerun(a.page, lambda: uploader.set_input_files(str(path)))
+        summary = f"{n_words} words x 3 numbers"
+        bs.wait_until(a.page, lambda: any(summary in t for t in bs.alert_texts(a.page, "Info")), timeout=30_000,
+                      message=f"the sidebar's summary of the uploaded file ({summary!r})")
+        puts = [r for r in uploads if r.request.method == "PUT"]
+        assert puts and all(200 <= r.status < 300 for r in puts), \
+            f"the upload through the proxy: {[(r.request.method, r.status) for r in uploads]}"
+        # The same upload again, each on a new connection to the proxy (the browser may have reused the
+        # connection that carried its page): with A's cookie it reaches A's process every time, XSRF token
+        # and all; with the cookie naming the other process it is refused there, which holds no such session.
+        for _ in range(4):
+            status, body = replay(hall, a, puts[-1].request, server_a, path.read_bytes())
+            assert 200 <= status < 300, f"a replayed upload with A's cookie ({server_a}): {status} {body[:300]}"
+        status, body = replay(hall, a, puts[-1].request, server_b, path.read_bytes())
+        assert status == 400 and "Invalid session_id" in body, \
+            f"the upload sent to the other process ({server_b}) should be refused: {status} {body[:300]}"
+        status, body = replay(hall, a, puts[-1].request, server_a, path.read_bytes(), xsrf=False)
+        assert status == 403, f"without its XSRF token the upload should be refused (XSRF on): {status} {body[:300]}"
+        wait_chips(a, A_S1.split(), "A's sentence drawn with the uploaded vectors")
+        assert not bs.alert_texts(a.page, "Error"), bs.alert_texts(a.page, "Error")
+        # the file's vectors are the ones in use: a word it lacks is now unknown (GloVe knows it)
+        a.set_text("Sentence 1", A_S1 + " today")
+        wait_chips(a, A_S1.split() + ["today ?"], "a word missing from the upload, flagged unknown")
+        assert server_of(a, hall) == server_a
+
+        # B saw none of it: still GloVe, no upload, its own words all known
+        b.set_text(TARGET, "screen")
+        wait_chips(b, B_S1.split(), "B's sentence after A's upload")
+        assert b.sidebar.locator("[data-testid='stFileUploader']").count() == 0, "B has no uploader: GloVe still"
+        assert "embeddings" not in b.page.url, b.page.url
+        assert not any(summary in t for t in bs.alert_texts(b.page, "Info"))
+        a.assert_clean()
+        b.assert_clean()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_sigterm_stops_haproxy_and_every_streamlit_process():
+    """Ctrl-C / SIGTERM to the script: every process it started exits (HAProxy and both Streamlit processes)."""
+    if not haproxy_path():
+        _unavailable("haproxy not found (install Debian's `haproxy` package)")
+    h = start_hall(2, "stop")
+    try:
+        pids = h.pids()
+        assert len(pids) == 3 and all(alive(p) for p in pids), h.info
+        with urllib.request.urlopen(h.url + "/_stcore/health", timeout=10) as r:
+            assert r.read().strip() == b"ok"
+    finally:
+        code = stop_hall(h)
+    assert code == 0, h.output()[-2000:]
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if alive(p)], f"left running: {[p for p in pids if alive(p)]}\n{h.output()}"
+    assert "stopped: every process of the hall has exited" in h.output()
