@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from classroom.store import ENV as POLL_ENV
 from tests import browser_support as bs
 
 pytestmark = pytest.mark.browser
@@ -125,12 +126,20 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def hall():
+def hall(tmp_path_factory):
     reason = bs.browser_missing_reason() or (None if haproxy_path() else
                                              "haproxy not found (install Debian's `haproxy` package)")
     if reason:
         _unavailable(reason)
-    h = start_hall(2, "two")
+    old = os.environ.get(POLL_ENV)
+    os.environ[POLL_ENV] = str(tmp_path_factory.mktemp("class-data"))  # the class poll's folder, for every process
+    try:
+        h = start_hall(2, "two")
+    finally:
+        if old is None:
+            del os.environ[POLL_ENV]
+        else:
+            os.environ[POLL_ENV] = old
     yield h
     stop_hall(h)
 
@@ -291,3 +300,35 @@ def test_sigterm_stops_haproxy_and_every_streamlit_process():
         time.sleep(0.1)
     assert not [p for p in pids if alive(p)], f"left running: {[p for p in pids if alive(p)]}\n{h.output()}"
     assert "stopped: every process of the hall has exited" in h.output()
+
+
+def test_a_teacher_sees_the_answers_given_through_every_process(hall, browser):
+    """The class poll through the proxy: students on both processes answer; the teacher's live count has them all."""
+    from urllib.parse import parse_qs, urlsplit
+
+    teacher = bs.LabPage.open(browser, hall)
+    students: list = []
+    try:
+        teacher.goto("/lesson")
+        bs.wait_rerun(teacher.page, lambda: teacher.sidebar.get_by_role("button", name="Start a class").click())
+        code = parse_qs(urlsplit(teacher.page.url).query)["class"][0]
+        main = teacher.page.locator("[data-testid='stMain']")
+        metric = main.locator("[data-testid='stMetric']").filter(has_text="students have answered")
+        for i in range(3):  # HAProxy deals new browsers out in turn: three students cover both processes
+            s = bs.LabPage.open(browser, hall)
+            students.append(s)
+            s.goto(f"/lesson?class={code}")
+            m = s.page.locator("[data-testid='stMain']")
+            m.locator("label").filter(has_text=re.compile("^(the same|different)$")).nth(i % 2).click()
+            bs.wait_rerun(s.page, lambda m=m: m.get_by_role("button", name="Lock in my guess").click())
+            bs.wait_until(s.page, lambda m=m: m.get_by_text("Your guess is in").count() == 1,
+                          message="the student's guess sent")
+        servers = {server_of(s, hall) for s in students}
+        assert servers == {b["name"] for b in hall.info["backends"]}, f"students on {servers} only"
+        bs.wait_until(teacher.page, lambda: metric.locator("[data-testid='stMetricValue']").inner_text() == "3",
+                      timeout=20_000, message="all 3 answers, from both processes, on the teacher's screen")
+        for lab in [teacher, *students]:
+            lab.assert_clean()
+    finally:
+        for lab in [teacher, *students]:
+            lab.close()
