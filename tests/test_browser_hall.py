@@ -144,19 +144,11 @@ def hall(tmp_path_factory):
     stop_hall(h)
 
 
-@pytest.fixture(scope="module")
-def browser(hall):
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        b = bs.launch_browser(pw)
-    except Exception as exc:
-        pw.stop()
-        _unavailable(f"Chromium at {bs.CHROMIUM} did not start: {exc}")
-    yield b
-    b.close()
-    pw.stop()
+@pytest.fixture
+def browser(hall, lab_browser):
+    """The suite's one Chromium (tests/conftest.py): Playwright's sync API runs once per process, so the
+    hall's contexts are opened in it (its fixture also starts a plain server, unused here)."""
+    return lab_browser
 
 
 def server_of(lab, hall: Hall) -> str:
