@@ -152,14 +152,16 @@ def ask(question: ac.lesson.Question, guess, measured: Callable, draw: Callable)
         student_watch(c, question, guess is not None, shown)
     if shown and (teacher or guess is not None):
         m = measured()
-        draw(m)
-        if teacher:
+        if teacher:  # on the projector, the class's guesses against the answer come first (above the fold)
             said = m.answer if isinstance(m.answer, str) else f"{ac.format_number(m.answer, 3)}{question.unit}"
             messages.success(f"The app measures: {said}.")
+            class_result(c, question, m)
+            draw(m)
             questions.explain(m)
         else:
+            draw(m)
             questions.reveal(question, guess, m)
-        class_result(c, question, m)
+            class_result(c, question, m)
 
 
 @st.fragment(run_every=TEACHER_EVERY)
