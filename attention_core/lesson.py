@@ -26,6 +26,7 @@ from .exercises import EXERCISE_1_SENTENCE, MAX_ANSWER_CHARS, AnswerError, check
 from .lessons import concept_share, word_order
 from .pipeline import Mechanism, SentenceAnalysis, analyse
 from .rnn import rnn_vs_attention
+from .training import load_word_senses, sense_pairs
 
 S1, S2 = "I love Apple phones", "I love apple juice"  # the tutorial's two sentences
 TARGET = "apple"
@@ -159,17 +160,17 @@ QUESTIONS: dict[str, Question] = {s.question.id: s.question for s in SECTIONS}
 
 # --- the measurements --------------------------------------------------------------------------
 
-def _tech_fruit(vectors, glove: VectorTable) -> np.ndarray:
-    """(n,) each vector's tech share of (tech, fruit) cosines, the story's concept words."""
-    concepts, _ = known_part(parse_concepts(DEFAULT_CONCEPT_TEXT).concepts, glove)
-    pair = sense_concepts(concepts, TARGET, {TARGET: ("technology", "fruit")})
-    cos = concept_cosines(np.atleast_2d(vectors), concepts, glove)  # (n, n_concepts)
-    return concept_share(cos[:, list(pair)])
-
-
 def _concepts(glove: VectorTable):
     concepts, _ = known_part(parse_concepts(DEFAULT_CONCEPT_TEXT).concepts, glove)
     return concepts
+
+
+def _tech_fruit(vectors, glove: VectorTable) -> np.ndarray:
+    """(n,) each vector's share of apple's two senses (technology, fruit in the word-sense data), as the story."""
+    concepts = _concepts(glove)
+    pair = sense_concepts(concepts, TARGET, sense_pairs(load_word_senses()))
+    cos = concept_cosines(np.atleast_2d(vectors), concepts, glove)  # (n, n_concepts)
+    return concept_share(cos[:, list(pair)])
 
 
 def measure_problem(glove: VectorTable, **_) -> Measured:
@@ -278,16 +279,14 @@ def measure_advantages(**_) -> Measured:
 
 
 def measure_next(glove: VectorTable, **_) -> Measured:
-    mech = Mechanism(projections="off", residual=False)
+    # one analysis at strength 1: word_order measures the static vectors without positions and with them
+    mech = Mechanism(projections="off", residual=False, positions=1.0)
     a, b = (analyse(s, glove, mech) for s in ("the dog bit the man", "the man bit the dog"))
-    plain = word_order(a, b)
-    with_pos = word_order(*(analyse(s, glove, Mechanism(projections="off", residual=False, positions=1.0))
-                            for s in ("the dog bit the man", "the man bit the dog")))
-    return Measured("no" if plain.without < 1e-9 else "yes", "",
-                    f"largest change of any word's vector: {plain.without:.1e} without positions, "
-                    f"{with_pos.with_positions:.2f} with the paper's positional encoding",
-                    {"words": b.words, "without": np.zeros(len(b.words)) + plain.without,
-                     "with": with_pos.per_word})
+    order = word_order(a, b)
+    return Measured("no" if order.without < 1e-9 else "yes", "",
+                    f"largest change of any word's vector: {order.without:.1e} without positions, "
+                    f"{order.with_positions:.2f} with the paper's positional encoding",
+                    {"words": b.words, "with": order.per_word})
 
 
 MEASURES = {"problem": measure_problem, "static": measure_static, "scratch": measure_scratch, "dot": measure_dot,

@@ -22,6 +22,7 @@ Question.read``) before it is stored; only what ``read`` returns (an option, or 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -107,9 +108,32 @@ class Store(Protocol):
     def my_answer(self, code: str, session: str, question_id: str) -> str | float | None: ...
     def tally(self, code: str, question_id: str) -> Tally: ...
     def revealed(self, code: str, question_id: str) -> bool: ...
-    def reveal(self, code: str, token: str | None, question_id: str) -> None: ...
-    def reset(self, code: str, token: str | None, question_id: str) -> None: ...
-    def set_current(self, code: str, token: str | None, question_id: str) -> None: ...
+    @contextlib.contextmanager
+    def _as_teacher(self, code: str, token: str | None, question_id: str):
+        """One write transaction that only the class's teacher may make (rolled back if anything fails)."""
+        self._question(question_id)
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            self._teacher(db, code, token)
+            yield db
+            db.execute("COMMIT")
+
+    def reveal(self, code: str, token: str | None, question_id: str) -> None:
+        with self._as_teacher(code, token, question_id) as db:
+            db.execute("INSERT OR IGNORE INTO reveals (code, question, at) VALUES (?, ?, ?)",
+                       (code, question_id, self.clock()))
+
+    def reset(self, code: str, token: str | None, question_id: str) -> None:
+        """Ask ``question_id`` again: its answers and its reveal are removed."""
+        with self._as_teacher(code, token, question_id) as db:
+            for table in ("answers", "reveals"):
+                db.execute(f"DELETE FROM {table} WHERE code = ? AND question = ?", (code, question_id))
+
+    def set_current(self, code: str, token: str | None, question_id: str) -> None:
+        """The question the teacher is on (students' pages offer to go there)."""
+        with self._as_teacher(code, token, question_id) as db:
+            db.execute("UPDATE classes SET current = ? WHERE code = ?", (question_id, code))
+
     def current(self, code: str) -> str | None: ...
 
 

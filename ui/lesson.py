@@ -75,10 +75,9 @@ def chart(slug: str, m: L.Measured) -> dict:
     """The section's one live chart (a Vega-Lite spec)."""
     n = m.numbers
     if slug == "problem":
-        near = [w for w, _ in resources.neighbours(tuple(n["vector"]), ("apple",), k=8)]
-        sims = [s for _, s in resources.neighbours(tuple(n["vector"]), ("apple",), k=8)]
-        return charts.value_bars(np.array(sims), near, title="apple's nearest GloVe words (one vector, both senses)",
-                                 x_title="cosine with apple", colour=BLUE, width=300)
+        near, sims = zip(*resources.neighbours(tuple(n["vector"]), ("apple",), k=8))
+        return charts.value_bars(np.array(sims), list(near), x_title="cosine with apple", colour=BLUE, width=300,
+                                 title="apple's nearest GloVe words (one vector, both senses)")
     if slug == "static":
         return charts.value_bars(np.asarray(n["cosines"]), n["concepts"], title="apple's cosine with each concept",
                                  x_title="cosine", colour=BLUE, width=300)
