@@ -6,8 +6,11 @@ axes, parsed uploads and trained projections; ``st.cache_data`` for small per-qu
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import hashlib
+import inspect
 import threading
 from dataclasses import dataclass
 
@@ -56,12 +59,50 @@ def concept_source(concepts: tuple[ac.Concept, ...]) -> ac.ConceptEmbeddings:
 _FROZEN = threading.Event()
 
 
+@functools.cache
+def source(obj) -> str:
+    """The source text of a core function, for the pages' "Show the code" expanders.
+
+    Read and tokenised once per process (``inspect.getsource`` re-reads the file and re-tokenises it
+    on every call: ~9 % of the server's busy time in a burst of 30 sessions, by py-spy)."""
+    return inspect.getsource(obj)
+
+
+# Admission: at most RUN_SLOTS page runs execute their Python at once in this process.
+RUN_SLOTS = 1
+RUN_SLOT_WAIT_S = 10.0
+_RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
+
+
+@contextlib.contextmanager
+def run_slot():
+    """Hold one of the process's run slots for a page run (the sidebar and the page, from app.py).
+
+    Why: Streamlit starts a thread per session's rerun, and Python runs one thread's bytecode at a
+    time. When a class edits at once, 30 script threads and the server's one event-loop thread
+    (which sends every session's messages) take turns on the interpreter lock every 5 ms: each run
+    takes 30 times as long, the event loop is starved, and the cache and switching overhead grows
+    with every thread. Queued for a slot instead, runs finish one after another at full speed, in
+    order of arrival (measured with bench/load.py's burst: see the README's "For a lecture hall").
+    A lone user never waits: an uncontended slot costs microseconds.
+
+    A run that has waited RUN_SLOT_WAIT_S goes ahead without one (a slow run, such as a first
+    training, must not stall the class for longer). A session that asks for a new run while it waits
+    leaves at its first Streamlit call after the wait, as it would from any run."""
+    got = _RUN_SLOTS.acquire(timeout=RUN_SLOT_WAIT_S)
+    try:
+        yield got
+    finally:
+        if got:
+            _RUN_SLOTS.release()
+
+
 def freeze_long_lived() -> None:
     """After the first complete page run of this process, move every object alive then (GloVe's word list,
     the trained projections and heads, Altair's templates, the imported modules) out of the garbage
-    collector's sight, once. The server runs a full gc.collect() after every rerun; objects that live as
-    long as the process made it walk ~150k of them on every edit (GloVe alone was frozen at load, but the
-    story's first run trains and imports more after that)."""
+    collector's sight, once. Python's full collections (and Streamlit's gc.collect() after every rerun,
+    which .streamlit/config.toml turns off) would otherwise walk ~150k objects that live as long as the
+    process (GloVe alone was frozen at load, but the story's first run trains and imports more after that)."""
     if not _FROZEN.is_set():
         _FROZEN.set()
         one_blas_thread()  # any BLAS or OpenMP library the first run loaded

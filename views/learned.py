@@ -1,7 +1,6 @@
 """Learned projections: W_Q and W_K trained to find the word that decides an ambiguous word's sense."""
 
 import dataclasses
-import inspect
 
 import numpy as np
 import pandas as pd
@@ -115,6 +114,6 @@ with st.expander("Every held-out sentence: prediction and attention to the cue")
 st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
 
 with st.expander("Show the code that trained them"):
-    st.code(inspect.getsource(training.forward), language="python")
-    st.code(inspect.getsource(training.loss_and_grad), language="python")
-    st.code(inspect.getsource(ac.train_projections), language="python")
+    st.code(resources.source(training.forward), language="python")
+    st.code(resources.source(training.loss_and_grad), language="python")
+    st.code(resources.source(ac.train_projections), language="python")

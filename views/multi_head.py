@@ -1,6 +1,5 @@
 """Multi-head attention: several heads side by side, what each one looks at, and why 8 (measured)."""
 
-import inspect
 
 import pandas as pd
 import streamlit as st
@@ -76,4 +75,4 @@ st.markdown("For the paper's d_model = 512 and a 20-word sentence, every choice 
             "somewhat worse than 8, which this table does not measure.")
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.multi_head_attention), language="python")
+    st.code(resources.source(ac.multi_head_attention), language="python")

@@ -1,6 +1,5 @@
 """RNN vs attention, measured: the tutorial's "Advantages" with numbers, and its "O(1)" corrected."""
 
-import inspect
 
 import numpy as np
 import pandas as pd
@@ -48,5 +47,5 @@ st.markdown(f"In the RNN, word 1's influence shrinks at every step: {influence[1
             f"(1/{at + 1} = {1 / (at + 1):.3f}). Trained projections decide what is worth looking at.")
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.first_word_influence), language="python")
-    st.code(inspect.getsource(ac.rnn_vs_attention), language="python")
+    st.code(resources.source(ac.first_word_influence), language="python")
+    st.code(resources.source(ac.rnn_vs_attention), language="python")

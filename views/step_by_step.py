@@ -1,13 +1,12 @@
 """Step by step: every matrix of softmax(Q Kᵀ / √d_k) V, in order, with its shape; one step drawn at a time."""
 
-import inspect
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, state, tables, toy_editor
+from ui import charts, controls, messages, resources, state, tables, toy_editor
 
 settings = state.current_settings()
 
@@ -104,6 +103,6 @@ for tab, draw in zip(controls.tabs("sbs_step"), drawers):
             draw()
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.self_attention), language="python")
-    st.code(inspect.getsource(ac.attention), language="python")
-    st.code(inspect.getsource(ac.softmax), language="python")
+    st.code(resources.source(ac.self_attention), language="python")
+    st.code(resources.source(ac.attention), language="python")
+    st.code(resources.source(ac.softmax), language="python")

@@ -1,12 +1,11 @@
 """The transformer block: attention, add, layer norm, feed-forward, add, layer norm (the paper's order)."""
 
-import inspect
 
 import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, state
+from ui import charts, messages, resources, state
 
 settings = state.current_settings()
 
@@ -55,5 +54,5 @@ st.markdown("The feed-forward weights here are **random** (seeded), not trained:
             "features; in the paper's model two thirds of a block's parameters are in this network.")
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.transformer_block), language="python")
-    st.code(inspect.getsource(ac.layer_norm), language="python")
+    st.code(resources.source(ac.transformer_block), language="python")
+    st.code(resources.source(ac.layer_norm), language="python")

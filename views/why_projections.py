@@ -1,6 +1,5 @@
 """Why projections? Without W_Q != W_K, similarity is symmetric: words pull each other like gravity."""
 
-import inspect
 
 import streamlit as st
 
@@ -90,5 +89,5 @@ for tab, draw in zip(controls.tabs("wp_part"), (off_part, random_part, all_part)
             draw()
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.lessons.projection_variants), language="python")
-    st.code(inspect.getsource(ac.Projections.random), language="python")
+    st.code(resources.source(ac.lessons.projection_variants), language="python")
+    st.code(resources.source(ac.Projections.random), language="python")

@@ -1,13 +1,12 @@
 """Why scale? Measure it: the variance of q . k grows like d_k, and softmax saturates unless we divide."""
 
-import inspect
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, state
+from ui import charts, controls, messages, resources, state
 
 settings = state.current_settings()
 
@@ -105,6 +104,6 @@ st.markdown(
 )
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.measure_scaling), language="python")
-    st.code(inspect.getsource(ac.resolve_scale), language="python")
-    st.code(inspect.getsource(ac.lessons.scaling_comparison), language="python")
+    st.code(resources.source(ac.measure_scaling), language="python")
+    st.code(resources.source(ac.resolve_scale), language="python")
+    st.code(resources.source(ac.lessons.scaling_comparison), language="python")

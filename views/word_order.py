@@ -1,12 +1,11 @@
 """Word order: attention alone cannot tell "the dog bit the man" from "the man bit the dog"; positions can."""
 
-import inspect
 
 import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, state
+from ui import charts, controls, messages, resources, state
 
 settings = state.current_settings()
 strength = settings.positions
@@ -74,6 +73,6 @@ st.caption(f"At strength 1 the encoding is about as long as a word vector ({enc.
            "not magic (the paper scales the embeddings by √d_model instead).")
 
 with st.expander("Show the code that made these numbers"):
-    st.code(inspect.getsource(ac.sinusoidal_encoding), language="python")
-    st.code(inspect.getsource(ac.word_order_differences), language="python")
-    st.code(inspect.getsource(ac.lessons.word_order), language="python")
+    st.code(resources.source(ac.sinusoidal_encoding), language="python")
+    st.code(resources.source(ac.word_order_differences), language="python")
+    st.code(resources.source(ac.lessons.word_order), language="python")
