@@ -208,6 +208,7 @@ class Student:
         self.base = f"http://{host}:{port}"
         self.all_pages = pages == "all"
         self.latencies: list[tuple[str, str, float]] = []  # (page, action, seconds)
+        self.timeline: list[tuple[float, str, str, float]] = []  # (sent at, monotonic s; page, action, seconds)
         self.open_latency: float | None = None
         self.errors: list[str] = []
         self.session: P.Session | None = None
@@ -234,8 +235,10 @@ class Student:
         await asyncio.to_thread(fetch_page_assets, self.base, "/", opener)
         self.session = P.Session(self.port, host=self.host, cookie=self.cookie_header)
         await self.session.connect()
+        sent = time.monotonic()
         r = await self.session.rerun(timeout=self.timeout)
         self.open_latency = r.latency
+        self.timeline.append((sent, LAB, "first page", r.latency))
         self.record_run("open", r)
         if r.elements.get("vega_lite_chart", 0) < LAB_CHARTS:
             self.errors.append(f"session {self.idx} open: only {r.elements.get('vega_lite_chart', 0)} charts")
@@ -268,6 +271,7 @@ class Student:
                 break
             await asyncio.sleep(pause)
             page, what, change = self.next_action()
+            sent = time.monotonic()
             try:
                 if change is None:
                     r = await self.session.navigate(page, timeout=self.timeout)
@@ -280,6 +284,7 @@ class Student:
                 self.errors.append(f"session {self.idx} {page}/{what}: {type(exc).__name__}: {exc}"[:200])
                 break
             self.latencies.append((page, what, r.latency))
+            self.timeline.append((sent, page, what, r.latency))
             self.record_run(f"{page}/{what}", r)
 
 
@@ -610,12 +615,21 @@ class Result:
         return sum(v for k, v in self.cpu.items() if k != "haproxy")
 
 
+TIMELINE: str | None = None  # --timeline
+
+
 def run(target: Target, scenario: str, sessions: int, think: float, seconds: float, timeout: float, seed: int,
         pages: str) -> Result:
     load_before = S.loadavg()
     mem_start = memory(target)
     students, elapsed, samples, cpu, mem_open, client_cpu, others = asyncio.run(
         load(target, sessions, seconds, think, timeout, seed, pages))
+    if TIMELINE:  # every action of the run, in the order sent (to see stalls: many slow actions at once)
+        rows = sorted((t, s.idx, page, what, lat) for s in students for t, page, what, lat in s.timeline)
+        t_first = rows[0][0] if rows else 0.0
+        with open(TIMELINE, "a", encoding="utf-8") as f:
+            f.write(f"# {scenario}, {target.label}\nsent_s,session,page,action,latency_ms\n")
+            f.writelines(f"{t - t_first:.3f},{i},{page},{what},{1000 * lat:.0f}\n" for t, i, page, what, lat in rows)
     by_page, by_action, by_what = {}, {}, {}
     for s in students:
         for page, what, t in s.latencies:
@@ -768,6 +782,8 @@ def main() -> int:
                     help="before each run, wait (up to 15 min) until the 1-minute load average is below L")
     ap.add_argument("--retries", type=int, default=0,
                     help="run again, up to this many times, when other work used over 15%% of a core meanwhile")
+    ap.add_argument("--timeline", metavar="CSV", help="append every action (sent at, session, page, action, "
+                    "latency) to this file")
     ap.add_argument("--server-args", default="",
                     help='what-if experiments only, e.g. "--runner.postScriptGC false" (extra streamlit arguments)')
     args = ap.parse_args()
@@ -776,6 +792,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    global TIMELINE
+    TIMELINE = args.timeline
     print(S.machine())
     t_start = time.perf_counter()
     if args.server_args:

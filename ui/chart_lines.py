@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from ui.chart_base import CONFIG, INK, OKABE_ITO, spec_template
+from ui.chart_base import CONFIG, INK, OKABE_ITO, arrow_rows, spec_template
 
 
 def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, title: str = "",
@@ -34,7 +34,7 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, colour: str | None = None, t
     template = _line_template(x, y, colour, x_title, y_title, log_x, log_y, dashed, domain,
                               tuple(palette) if colour else (), categorical_x, y_domain)
     spec = dict(template)  # the top level only: nested parts stay shared with the cache, unchanged
-    spec["data"] = {"values": df}  # in the template's place for it, as Altair orders the keys
+    spec["data"] = {"values": arrow_rows(df)}  # in the template's place for it, as Altair orders the keys
     spec["title"] = title
     if "encoding" in spec:  # Streamlit changes a null legend title in a top-level encoding in place
         spec["encoding"] = copy.deepcopy(spec["encoding"])

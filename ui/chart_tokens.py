@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
-import pandas as pd
 
 import attention_core as ac
 from ui.chart_base import (
@@ -56,13 +55,13 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     ri, ci = np.divmod(np.arange(n_r * n_c), n_c)
     blocked = np.zeros(m.size, dtype=bool) if masked is None else np.asarray(masked, dtype=bool).ravel()
     values = np.where(blocked | ~np.isfinite(m.ravel()), 0.0, m.ravel())  # -inf (masked) is drawn, not plotted
-    df = pd.DataFrame({
+    df = {  # columns (a DataFrame first would cost more than the chart: arrow_rows)
         "query": np.asarray(rows)[ri], "query_pos": ri,
         "key": np.asarray(cols)[ci], "key_pos": ci,
         "value": values,
         "text": ["×" if b else cell_text(v, decimals) for v, b in zip(values, blocked)],  # 3.4e38: 39 digits
         "dark": ((np.abs(values) > 0.6 * bound) if diverging else (values < 0.55)) & ~blocked,
-    })
+    }
     if blocked.any():
         df["masked"] = blocked
     n = max(n_r, n_c)
@@ -116,8 +115,7 @@ def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = ""
     ``domain=None`` lets the axis fit the values (for numbers that are not weights: ``value_bars``)."""
     labels = token_labels(words)
     w = np.asarray(weights, dtype=float)
-    df = pd.DataFrame({"key": labels, "key_pos": np.arange(len(labels)), "weight": w,
-                       "text": [cell_text(v, 2) for v in w]})
+    df = {"key": labels, "key_pos": np.arange(len(labels)), "weight": w, "text": [cell_text(v, 2) for v in w]}
     return filled(_bars_template(colour, x_title, domain), df, title=title, height=max(90, 30 * len(labels)),
                   width=width)
 
@@ -152,8 +150,7 @@ def token_strip(words: Sequence[str], known: Sequence[bool], target_index: int |
     cell = int(np.clip(11 * longest + 22, 50, 120))
     per_row = max(1, max_width // cell)
     position = np.arange(len(labels))
-    df = pd.DataFrame({"label": labels, "text": texts, "status": status,
-                       "col": position % per_row, "row": position // per_row})
+    df = {"label": labels, "text": texts, "status": status, "col": position % per_row, "row": position // per_row}
     n_rows = (len(labels) - 1) // per_row + 1  # the last row's number + 1 (pandas' Series.max costs ~0.5 ms)
     # SVG: the words stay text nodes (screen readers, tests)
     return filled(_strip_template(cell - 10, colour), df, svg=True, width=cell * min(len(labels), per_row),

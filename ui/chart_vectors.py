@@ -173,8 +173,9 @@ def neighbour_bars(before: Sequence[tuple[str, float]], after: Sequence[tuple[st
     """
     rows = [("before", i, w, c) for i, (w, c) in enumerate(before)] + \
            [("after", i, w, c) for i, (w, c) in enumerate(after)]
-    df = pd.DataFrame(rows, columns=["stage", "rank", "word", "cosine"])
-    df["text"] = [f"{w}  {c:.2f}" for w, c in zip(df["word"], df["cosine"])]
+    stage, rank, word, cosine = (list(col) for col in zip(*rows)) if rows else ([], [], [], [])
+    df = {"stage": stage, "rank": rank, "word": word, "cosine": [float(c) for c in cosine],
+          "text": [f"{w}  {c:.2f}" for w, c in zip(word, cosine)]}
     n = max(len(before), len(after), 1)
     return filled(_neighbour_template(TINTS.get(colour, "#CFE3F2")), df, title=title, height=26 * n, width=360)
 

@@ -41,6 +41,7 @@ one_blas_thread()
 @st.cache_resource(show_spinner="Loading GloVe: 400,000 words x 50 numbers…")
 def glove() -> ac.VectorTable:
     """GloVe, loaded once per server process and shared by every session."""
+    leave_queue()
     table = ac.load_glove()
     table.unit_matrix  # noqa: B018 - build the search matrix once, here, not in a user's rerun
     # The server runs a full gc.collect() after every rerun. With pandas, Altair,
@@ -72,6 +73,7 @@ def source(obj) -> str:
 RUN_SLOTS = 1
 RUN_SLOT_WAIT_S = 10.0
 _RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
+_HOLDS = threading.local()  # .slot: this thread holds a run slot now
 
 
 @contextlib.contextmanager
@@ -81,20 +83,36 @@ def run_slot():
     Why: Streamlit starts a thread per session's rerun, and Python runs one thread's bytecode at a
     time. When a class edits at once, 30 script threads and the server's one event-loop thread
     (which sends every session's messages) take turns on the interpreter lock every 5 ms: each run
-    takes 30 times as long, the event loop is starved, and the cache and switching overhead grows
-    with every thread. Queued for a slot instead, runs finish one after another at full speed, in
-    order of arrival (measured with bench/load.py's burst: see the README's "For a lecture hall").
-    A lone user never waits: an uncontended slot costs microseconds.
+    takes 30 times as long, the event loop is starved, and the switching overhead grows with every
+    thread. Queued for a slot instead, runs finish one after another at full speed, roughly in order
+    of arrival (measured with bench/load.py's burst: see the README's "For a lecture hall"). A lone
+    user never waits: an uncontended slot costs microseconds.
 
-    A run that has waited RUN_SLOT_WAIT_S goes ahead without one (a slow run, such as a first
-    training, must not stall the class for longer). A session that asks for a new run while it waits
+    Long one-off computations (a training run, a new seed's measurement) give the slot back while
+    they compute (:func:`leave_queue`), so they never stall the queue. A run that has waited
+    RUN_SLOT_WAIT_S goes ahead without a slot. A session that asks for a new run while it waits
     leaves at its first Streamlit call after the wait, as it would from any run."""
     got = _RUN_SLOTS.acquire(timeout=RUN_SLOT_WAIT_S)
+    _HOLDS.slot = got
     try:
         yield got
     finally:
-        if got:
+        if _HOLDS.slot:
+            _HOLDS.slot = False
             _RUN_SLOTS.release()
+
+
+def leave_queue() -> None:
+    """Before a long computation in a page run (a cache miss: training, a new seed's measurement): give
+    this thread's run slot to the queue for the rest of this run, so the class's other runs go on.
+
+    Never taken back within the run: a thread takes a slot only when its run starts, holding no lock,
+    so no thread can hold the slot while it waits for a lock held by a thread that waits for the slot
+    (a cached function's body runs under Streamlit's per-key lock). Outside a run slot (AppTest,
+    fragments, other threads) it does nothing."""
+    if getattr(_HOLDS, "slot", False):
+        _HOLDS.slot = False
+        _RUN_SLOTS.release()
 
 
 def freeze_long_lived() -> None:
@@ -112,6 +130,7 @@ def freeze_long_lived() -> None:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _concept_source(key: tuple[tuple[str, tuple[str, ...]], ...]) -> ac.ConceptEmbeddings:
+    leave_queue()
     return ac.concept_axes([ac.Concept(name, words) for name, words in key], glove())
 
 
@@ -148,6 +167,7 @@ _DIGEST_KEY = "_upload_digest"  # (file_id, digest) of this session's upload
 @st.cache_resource(max_entries=4, show_spinner="Reading your vector file…")
 def _parse_upload(digest: str, name: str, _upload) -> ParsedUpload:
     """(``_upload`` is not part of the key: the digest is.) At most 4 files are kept."""
+    leave_queue()  # parsing a 5 MB file takes seconds: the class's other runs go on meanwhile
     try:
         return ParsedUpload(ac.parse_vectors(_upload.getvalue(), name=name))
     except ac.AttentionLabError as exc:
@@ -194,6 +214,9 @@ class TrainingStore:
 
     def get(self, key: tuple[int, int, bool], train) -> ac.TrainingResult:
         """The run for ``key``, trained by ``train()`` the first time (one run at a time)."""
+        if key in self.runs:  # (a dict read: safe without the lock)
+            return self.runs[key]
+        leave_queue()  # a run to train, or to wait for: the class's other runs go on meanwhile
         with self.lock:  # a class asking at once trains once
             if key not in self.runs:
                 result = train()
@@ -228,4 +251,5 @@ def neighbours(vector: tuple[float, ...], exclude: tuple[str, ...], k: int = 8) 
 @st.cache_resource(show_spinner="Training two attention heads (sense and position) on the word-sense sentences…")
 def trained_heads(n_heads: int = 2, seed: int = 0) -> ac.HeadsTrainingResult:
     """Two heads trained once per server process (about half a second), shared by every session."""
+    leave_queue()
     return ac.train_heads(glove(), n_heads=n_heads, seed=seed)

@@ -13,6 +13,7 @@ settings = state.current_settings()
 
 @st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…")
 def measured(seed: int) -> ac.ScalingMeasurement:
+    resources.leave_queue()  # a new seed: the class's other runs go on meanwhile
     return ac.measure_scaling(seed=seed)
 
 
