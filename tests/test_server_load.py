@@ -1,0 +1,217 @@
+"""What keeps a class's burst of edits cheap on one server process (issue 14): the run queue, the
+one-off computations that leave it, the settings that skip per-session work, chart rows sent as Arrow.
+
+The speed itself is measured by bench/load.py and bench/server_cpu.py (README, "For a lecture hall"),
+never timed here; these tests hold the behaviour those figures rely on."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import attention_core as ac
+from ui import chart_base, charts, resources
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _free_slots():
+    """Every test starts and ends with the process's run slots free (no test may leak one)."""
+    assert resources._RUN_SLOTS.acquire(timeout=5)
+    resources._RUN_SLOTS.release()
+    yield
+    assert resources._RUN_SLOTS.acquire(timeout=5), "a test left a run slot taken"
+    resources._RUN_SLOTS.release()
+
+
+def _in_thread(fn, *args) -> threading.Thread:
+    t = threading.Thread(target=fn, args=args, daemon=True)
+    t.start()
+    return t
+
+
+def test_runs_queue_for_the_slot_one_at_a_time():
+    """Two runs that overlap in time execute one after the other: the second starts after the first ends."""
+    events, first_in = [], threading.Event()
+
+    def run(name, hold):
+        with resources.run_slot() as got:
+            assert got
+            events.append(("start", name))
+            first_in.set()
+            time.sleep(hold)
+            events.append(("end", name))
+
+    a = _in_thread(run, "a", 0.3)
+    assert first_in.wait(5)
+    b = _in_thread(run, "b", 0.0)
+    a.join(5), b.join(5)
+    assert events == [("start", "a"), ("end", "a"), ("start", "b"), ("end", "b")]
+
+
+def test_a_run_that_raises_gives_its_slot_back():
+    """st.stop(), a rerun request (RerunException) and a page's error all leave through the with block."""
+    with pytest.raises(RuntimeError):
+        with resources.run_slot():
+            raise RuntimeError("page error")
+    with resources.run_slot() as got:  # free again at once
+        assert got
+
+
+def test_a_long_computation_leaves_the_queue_and_others_go_on():
+    """A run that trains (leave_queue) lets the next run in while it computes, and does not take a slot
+    back: the other run finishes first."""
+    order, training = [], threading.Event()
+    finish_training = threading.Event()
+
+    def trains():
+        with resources.run_slot():
+            resources.leave_queue()
+            training.set()
+            finish_training.wait(5)
+            order.append("trained")
+
+    def edits():
+        with resources.run_slot() as got:
+            assert got
+            order.append("edited")
+
+    a = _in_thread(trains)
+    assert training.wait(5)
+    b = _in_thread(edits)
+    b.join(5)
+    assert order == ["edited"]  # not stuck behind the training
+    finish_training.set()
+    a.join(5)
+    assert order == ["edited", "trained"]
+
+
+def test_no_deadlock_when_a_run_waits_for_the_one_that_left_the_queue():
+    """The shape of a cached function's miss: A leaves the queue and computes under a lock (Streamlit's
+    per-key cache lock, the training store's); B takes the slot and waits for that lock. A must finish
+    without needing the slot back, then B."""
+    lock, a_computing, done = threading.Lock(), threading.Event(), []
+
+    def a():
+        with resources.run_slot():
+            with lock:
+                resources.leave_queue()
+                a_computing.set()
+                time.sleep(0.2)
+                done.append("a")
+
+    def b():
+        with resources.run_slot():
+            with lock:
+                done.append("b")
+
+    ta = _in_thread(a)
+    assert a_computing.wait(5)
+    tb = _in_thread(b)
+    ta.join(3), tb.join(3)
+    assert done == ["a", "b"] and not ta.is_alive() and not tb.is_alive()
+
+
+def test_leave_queue_outside_a_run_does_nothing():
+    """AppTest's runs, fragments and other threads hold no slot: leave_queue must not release one."""
+    resources.leave_queue()
+    resources.leave_queue()
+    held = [resources._RUN_SLOTS.acquire(timeout=0.1) for _ in range(resources.RUN_SLOTS + 1)]
+    for got in held:
+        if got:
+            resources._RUN_SLOTS.release()
+    assert held.count(True) == resources.RUN_SLOTS  # no extra slot was made by a stray release
+
+
+def test_a_run_waits_no_longer_than_its_limit(monkeypatch):
+    """A stuck run cannot stall the class for ever: after RUN_SLOT_WAIT_S the next run goes ahead without a
+    slot (and gives none back)."""
+    monkeypatch.setattr(resources, "RUN_SLOT_WAIT_S", 0.2)
+    release, got_it = threading.Event(), []
+
+    def stuck():
+        with resources.run_slot():
+            release.wait(5)
+
+    t = _in_thread(stuck)
+    time.sleep(0.05)
+    start = time.monotonic()
+    with resources.run_slot() as got:
+        got_it.append(got)
+    assert got_it == [False] and 0.15 < time.monotonic() - start < 3
+    release.set()
+    t.join(5)
+
+
+def test_the_one_off_computations_leave_the_queue():
+    """Each cached computation that takes long on a miss says so in its body (read from the source)."""
+    from ui import lesson
+
+    bodies = [resources.glove, resources._concept_source, resources._parse_upload, resources.trained_heads,
+              resources.TrainingStore.get, lesson.measured, lesson.exercise_1]
+    for fn in bodies:
+        assert "leave_queue()" in inspect.getsource(getattr(fn, "__wrapped__", fn)), fn.__qualname__
+    assert "leave_queue()" in (ROOT / "views" / "why_scale.py").read_text(encoding="utf-8")
+
+
+def test_app_runs_the_sidebar_and_the_page_in_a_slot():
+    src = (ROOT / "app.py").read_text(encoding="utf-8")
+    body = src.split("with resources.run_slot():", 1)[1]
+    assert "sidebar.render()" in body and "page.run()" in body
+
+
+def test_server_settings_that_skip_per_session_and_per_run_work():
+    """No file watcher (a new session's watcher cost ~250 ms of CPU) and no full garbage collection after
+    every run; both measured in bench/load.py's burst (README)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["runner"]["postScriptGC"] is False
+
+
+def test_code_listings_are_read_once():
+    text = resources.source(ac.softmax)
+    assert text == inspect.getsource(ac.softmax) and text.startswith("def softmax")
+    assert resources.source(ac.softmax) is text  # the same string: not read again
+
+
+# --- chart rows as Arrow ------------------------------------------------------------------------------
+
+def test_arrow_rows_from_columns_and_from_a_dataframe_agree_with_pandas():
+    cols = {"word": ["a", "b", "c"], "pos": np.arange(3), "value": np.array([0.5, np.nan, 2.0]),
+            "flag": np.array([True, False, True])}
+    from_dict = chart_base.arrow_rows(cols)
+    from_df = chart_base.arrow_rows(pd.DataFrame(cols))
+    reference = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
+    for table in (from_dict, from_df):
+        assert table.column_names == ["word", "pos", "value", "flag"]
+        assert table.column("value").to_pylist() == [0.5, None, 2.0]  # NaN -> null, as from_pandas does
+        assert table.column("word").to_pylist() == ["a", "b", "c"]
+        assert table.column("flag").to_pylist() == [True, False, True]
+        assert table.to_pandas().equals(reference.to_pandas())
+    assert chart_base.arrow_rows(from_dict) is from_dict
+
+
+def test_arrow_rows_refuses_what_is_not_rows():
+    with pytest.raises(TypeError, match="dict of columns or a DataFrame"):
+        chart_base.arrow_rows([{"a": 1}])
+
+
+def test_every_builder_hands_streamlit_an_arrow_table():
+    specs = [charts.heatmap(np.eye(3), ["a", "b", "c"]),
+             charts.attention_bars(np.array([0.2, 0.8]), ["x", "y"]),
+             charts.token_strip(["a", "b"], [True, False]),
+             charts.neighbour_bars([("a", 0.5)], [("b", 0.6)]),
+             charts.neighbour_bars([], []),
+             charts.line_chart(pd.DataFrame({"x": [1, 2], "y": [0.1, 0.2]}), "x", "y")]
+    for spec in specs:
+        assert isinstance(spec["data"]["values"], pa.Table)
+    assert specs[4]["data"]["values"].num_rows == 0
