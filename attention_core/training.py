@@ -190,12 +190,13 @@ def forward(params: Params, batch: Batch) -> Forward:
     target_embeddings = batch.X[B, batch.target_index]  # (B, d_model)
     queries = target_embeddings @ params.W_Q  # (B, d_k)
     keys = batch.X @ params.W_K  # (B, L, d_k)
-    scores = np.einsum("bld,bd->bl", keys, queries) / np.sqrt(d_k)  # (B, L)
+    # batched products as matmul (BLAS), not einsum's plain C loops: ~3x faster training, same sums
+    scores = (keys @ queries[:, :, None])[:, :, 0] / np.sqrt(d_k)  # (B, L)
     scores = np.where(batch.mask, scores, -np.inf)  # padding is never attended
     attention_weights = softmax(scores, axis=-1)  # (B, L)
-    contextual = np.einsum("bl,bld->bd", attention_weights, batch.X)  # (B, d_model)
-    leans = np.einsum("bld,bd->bl", batch.X, batch.direction)  # (B, L) each word's lean
-    contextual_lean = np.einsum("bd,bd->b", contextual, batch.direction)  # (B,) = weights . leans
+    contextual = (attention_weights[:, None, :] @ batch.X)[:, 0, :]  # (B, d_model)
+    leans = (batch.X @ batch.direction[:, :, None])[:, :, 0]  # (B, L) each word's lean
+    contextual_lean = np.sum(contextual * batch.direction, axis=1)  # (B,) = weights . leans
     logits = params.beta * contextual_lean + params.bias[batch.group]  # (B,)
     p = np.exp(-np.logaddexp(0.0, -logits))  # (B,) sigmoid = 1 / (1 + e^-z), without overflow for z << 0
     # cross-entropy from the logits directly: log(1 + e^z) - y z, stable for any z
@@ -222,10 +223,11 @@ def loss_and_grad(params: Params, batch: Batch, weight_decay: float = 0.0) -> tu
     g_bias = np.bincount(batch.group, weights=dz, minlength=len(params.bias))  # (n_targets,)
     da = (dz * params.beta)[:, None] * f.leans  # (B, L)  3.
     ds = f.attention_weights * (da - np.sum(f.attention_weights * da, axis=1, keepdims=True))  # (B, L)  4.
-    dq = np.einsum("bl,bld->bd", ds, f.keys) / np.sqrt(d_k)  # (B, d_k)  5.
+    dq = (ds[:, None, :] @ f.keys)[:, 0, :] / np.sqrt(d_k)  # (B, d_k)  5.
     dkeys = ds[:, :, None] * f.queries[:, None, :] / np.sqrt(d_k)  # (B, L, d_k)
     g_WQ = f.target_embeddings.T @ dq + 2 * weight_decay * params.W_Q  # (d_model, d_k)  6.
-    g_WK = np.einsum("bld,blk->dk", batch.X, dkeys) + 2 * weight_decay * params.W_K  # (d_model, d_k)
+    d_model = batch.X.shape[2]  # sum over sentences and positions of x_j^T dL/dkeys_j: one (d x BL)(BL x k) product
+    g_WK = batch.X.reshape(-1, d_model).T @ dkeys.reshape(-1, d_k) + 2 * weight_decay * params.W_K
     loss = f.loss + weight_decay * float(np.sum(params.W_Q**2) + np.sum(params.W_K**2))
     return loss, Params(g_WQ, g_WK, g_beta, g_bias)
 
