@@ -8,7 +8,7 @@ import streamlit as st
 
 import attention_core as ac
 from attention_core import training
-from ui import charts, messages, resources, state
+from ui import charts, messages, resources, state, tables
 
 settings = state.current_settings()
 d_k, seed = settings.d_k, settings.proj_seed
@@ -110,7 +110,7 @@ st.markdown(
 
 with st.expander("Every held-out sentence: prediction and attention to the cue"):
     report = resources.heldout_report(d_k, seed, learned)  # made once per training run
-    st.dataframe(report, hide_index=True, width="stretch")
+    st.dataframe(tables.arrow(report), hide_index=True, width="stretch")
 st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
 
 with st.expander("Show the code that trained them"):

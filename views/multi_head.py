@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state
+from ui import charts, controls, messages, resources, state, tables
 
 settings = state.current_settings()
 
@@ -49,7 +49,7 @@ if res.heads is not None:
                                f"weight on each word ({', '.join(words)})":
                                    [" ".join(f"{w:.2f}" for w in row) for row in view.target_rows],
                                f"length of what it adds to '{target}'": view.contribution.round(3)})
-        st.table(shares, hide_index=True)  # a static table: a data grid costs the browser far more
+        st.table(tables.arrow(shares), hide_index=True)  # a static table: a data grid costs the browser far more
     st.code("\n".join(view.shapes), language=None)
 
 if settings.projections == "learned" and settings.embeddings == "glove":
@@ -66,7 +66,7 @@ if settings.projections == "learned" and settings.embeddings == "glove":
 
 st.header("Why 8 heads? What it costs, measured")
 costs = pd.DataFrame(ac.head_costs(512, (1, 2, 4, 8, 16), 20))
-st.table(costs[["n_heads", "d_k", "parameters", "madds", "attention_patterns"]], hide_index=True,
+st.table(tables.arrow(costs[["n_heads", "d_k", "parameters", "madds", "attention_patterns"]]), hide_index=True,
              width="stretch")
 st.markdown("For the paper's d_model = 512 and a 20-word sentence, every choice of h costs **the same** "
             "parameters and multiply-adds: the heads share out the 512 columns. What changes is each head's "

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, resources
+from ui import charts, resources, tables
 
 st.title("RNN vs attention, measured")
 st.caption("The tutorial says self-attention is parallel, O(1), and connects every word directly. Here are the "
@@ -14,8 +14,7 @@ st.caption("The tutorial says self-attention is parallel, O(1), and connects eve
            "long Apple Music sentence.")
 
 st.header("1. Steps, path length and work")
-table = pd.DataFrame(ac.rnn_vs_attention([5, 10, 20, 50, 100, 200], d=50))
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(tables.arrow(ac.rnn_vs_attention([5, 10, 20, 50, 100, 200], d=50)), hide_index=True, width="stretch")
 st.markdown("An RNN needs **n sequential steps** (each waits for the one before); attention needs **one** (every "
             "word's row can be computed at the same time), and the path from the first word to the last is 1 "
             "step instead of n − 1. That is what the tutorial's \"O(1)\" means. The **work** is not O(1): "

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, messages, resources, state
+from ui import charts, messages, resources, state, tables
 
 settings = state.current_settings()
 
@@ -41,13 +41,13 @@ with c2:
                 "know which word it is looking at.")
 
 st.header("2. Every stage, its shape and what switches it")
-st.dataframe(pd.DataFrame(view.stage_table), hide_index=True, width="stretch")
+st.dataframe(tables.arrow(view.stage_table), hide_index=True, width="stretch")
 st.caption(f"n_tokens = {n}, d_model = {d}; the feed-forward network is 4 x d_model = {4 * d} wide. "
            "Projections, scaling, the causal mask and the residual stream come from the sidebar; 'Word order' adds "
            "the positional encoding to X before the block.")
 
 st.header("3. Parameters")
-st.dataframe(pd.DataFrame(view.parameter_rows), hide_index=True, width="stretch")
+st.dataframe(tables.arrow(view.parameter_rows), hide_index=True, width="stretch")
 st.markdown("The feed-forward weights here are **random** (seeded), not trained: the picture shows what the "
             "block's *plumbing* does to a word (the residual stream, the normalisation), not what a trained "
             "network would add. Training would shape W_1 and W_2 so that each word's change carries useful "

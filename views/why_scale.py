@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state
+from ui import charts, controls, messages, resources, state, tables
 
 settings = state.current_settings()
 
@@ -35,8 +35,8 @@ charts.show(charts.line_chart(var, "d_k", "variance", colour="what", log_x=True,
                               palette=charts.LESSON_COLOURS,
                               title="variance of the scores (log-log)", x_title="d_k",
                               y_title="variance"), width="stretch")
-st.table(pd.DataFrame({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
-                           "Var(q · k / √d_k) measured": m.scaled_variance.round(3)}), hide_index=True)
+st.table(tables.arrow({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
+                       "Var(q · k / √d_k) measured": m.scaled_variance.round(3)}), hide_index=True)
 st.markdown("Each q · k is a sum of d_k products of independent numbers with variance 1, so its variance is "
             "d_k: the scores spread out as the vectors get longer. Dividing by the standard deviation √d_k "
             "brings them back to variance 1, whatever d_k is.")
