@@ -215,3 +215,38 @@ def test_every_builder_hands_streamlit_an_arrow_table():
     for spec in specs:
         assert isinstance(spec["data"]["values"], pa.Table)
     assert specs[4]["data"]["values"].num_rows == 0
+
+
+# --- nearest words: one search for every vector a rerun asks for -------------------------------------------
+
+def test_neighbour_cache_searches_the_missing_vectors_once_and_agrees_with_the_core(monkeypatch):
+    glove = resources.glove()
+    vectors = [glove.vector("apple"), glove.vector("bank"), glove.vector("apple") + glove.vector("phone")]
+    queries = [(vectors[0], ("apple",)), (vectors[1], ("bank",)), (vectors[2], ())]
+    searches = []
+    real = ac.nearest_words
+
+    def counted(vecs, table, k=5, exclude=None):
+        searches.append(len(vecs))
+        return real(vecs, table, k=k, exclude=exclude)
+
+    monkeypatch.setattr(ac, "nearest_words", counted)
+    cache = resources.NeighbourCache(size=8)
+    got = cache.get(queries, k=6)
+    assert searches == [3]  # the three vectors in one product
+    for (vector, exclude), row in zip(queries, got):
+        assert row == real(np.array([vector]), glove, k=6, exclude=[exclude])[0]
+    assert "apple" not in [w for w, _ in got[0]] and len(got[0]) == 6
+    assert cache.get(queries[1:], k=6) == got[1:] and searches == [3]  # cached: no search
+    cache.get([(vectors[0], ("apple",))], k=3)  # another k is another entry
+    assert searches == [3, 1]
+
+
+def test_neighbour_cache_keeps_at_most_its_size():
+    glove = resources.glove()
+    cache = resources.NeighbourCache(size=2)
+    words = ["apple", "bank", "river"]
+    for w in words:
+        cache.get([(glove.vector(w), (w,))], k=2)
+    assert len(cache.entries) == 2
+    assert [key[1] for key in cache.entries] == [("bank",), ("river",)]  # the least recently used went first

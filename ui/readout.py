@@ -83,9 +83,9 @@ def meaning_tab(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, 
             st.markdown(f"**{name}**")
             if settings.embeddings == "glove" and a.word_space:
                 key = a.tokens.keys[i]
-                charts.show(charts.neighbour_bars(resources.neighbours(tuple(before), (key,)),
-                                                  resources.neighbours(tuple(after), (key,)),
-                                                  title="nearest GloVe words (cosine)", colour=colour_of(name)))
+                near_before, near_after = resources.neighbours_of([(before, (key,)), (after, (key,))])
+                charts.show(charts.neighbour_bars(near_before, near_after, title="nearest GloVe words (cosine)",
+                                                  colour=colour_of(name)))
                 concept_readout(a, colour_of(name), concepts)
             elif settings.embeddings == "concepts" and a.word_space:
                 df = pd.DataFrame({"concept": list(source.concepts) * 2,

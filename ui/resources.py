@@ -12,6 +12,8 @@ import gc
 import hashlib
 import inspect
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -242,10 +244,51 @@ def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.Trainin
     return _training_store().get((int(d_k), int(seed), bool(learn)), train)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def neighbours(vector: tuple[float, ...], exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, float]]:
+class NeighbourCache:
+    """Nearest GloVe words per (vector, excluded words, k), shared by every session, at most ``size`` entries
+    (the least recently used go first).
+
+    Every vector that is not cached yet is searched in ONE product: scoring GloVe's 400,000 rows is
+    memory-bound (80 MB of float32 read per pass), so four vectors (two sentences, before and after)
+    cost about what one does. A rerun asks for the same vectors again: those are dictionary reads."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self.entries: OrderedDict[tuple, list[tuple[str, float]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, queries: Sequence[tuple[np.ndarray, tuple[str, ...]]], k: int) -> list[list[tuple[str, float]]]:
+        keys = [(np.asarray(v, dtype=np.float64).tobytes(), tuple(ex), k) for v, ex in queries]
+        with self.lock:
+            found = {key: self.entries[key] for key in keys if key in self.entries}
+            for key in found:
+                self.entries.move_to_end(key)
+        missing = list(dict.fromkeys(key for key in keys if key not in found))
+        if missing:
+            vectors = np.array([np.frombuffer(key[0]) for key in missing])  # (n_missing, 50)
+            rows = ac.nearest_words(vectors, glove(), k=k, exclude=[key[1] for key in missing])
+            with self.lock:
+                for key, row in zip(missing, rows):
+                    self.entries[key] = found[key] = row
+                while len(self.entries) > self.size:
+                    self.entries.popitem(last=False)
+        return [list(found[key]) for key in keys]
+
+
+@st.cache_resource
+def _neighbour_cache() -> NeighbourCache:
+    return NeighbourCache()
+
+
+def neighbours_of(queries: Sequence[tuple[np.ndarray, tuple[str, ...]]], k: int = 8) -> list[list[tuple[str, float]]]:
+    """Nearest GloVe words of several 50-d vectors, each with its own excluded words (the uncached ones in
+    one search)."""
+    return _neighbour_cache().get(queries, k)
+
+
+def neighbours(vector, exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, float]]:
     """Nearest GloVe words of one 50-d vector (cached: the same vector is asked for on every rerun)."""
-    return ac.nearest_words(np.array([vector]), glove(), k=k, exclude=[exclude])[0]
+    return neighbours_of([(vector, tuple(exclude))], k)[0]
 
 
 @st.cache_resource(show_spinner="Training two attention heads (sense and position) on the word-sense sentences…")

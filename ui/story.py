@@ -49,6 +49,13 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
         messages.info(messages.target_missing(settings.target, "either sentence",
                                               ": type it into a sentence, or pick another target in the sidebar"))
     senses = resources.sense_pairs()
+    near = {}  # (sentence, stage) -> nearest words: every sentence's before and after in one search
+    if settings.embeddings == "glove":
+        asks = [((name, stage), vector, (a.tokens.keys[a.target_index],)) for name, a in targets.items()
+                if a.word_space for stage, vector in (("before", a.before[a.target_index]),
+                                                      ("after", a.after[a.target_index]))]
+        found = resources.neighbours_of([(vector, exclude) for _, vector, exclude in asks], k=5)
+        near = {key: [w for w, _ in row] for (key, _, _), row in zip(asks, found)}
     for col, (name, a) in zip(st.columns(len(results), gap="large"), results.items()):
         i, colour = a.target_index, colour_of(name)
         with col:
@@ -67,9 +74,8 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                     s, t = (read.concepts[k].name for k in read.pair)
                     st.metric(messages.escape(f"'{a.words[i]}' as {s} (vs {t})"), f"{read.shares[1]:.0%} {s}",
                               f"{100 * (read.shares[1] - read.shares[0]):+.0f} points (before: {read.shares[0]:.0%})")
-                for stage, vector in (("before", a.before[i]), ("after", a.after[i])):
-                    near = [w for w, _ in resources.neighbours(tuple(vector), (key,), k=5)]
-                    st.text(f"nearest words {stage}: {', '.join(near)}")
+                for stage in ("before", "after"):
+                    st.text(f"nearest words {stage}: {', '.join(near[name, stage])}")
     if not targets:
         return
     if settings.causal and len(targets) == 2:
