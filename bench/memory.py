@@ -31,6 +31,9 @@ PAGES = [(title, path) for title, path, _script in S.APP_PAGES]  # the app's pag
 DRAWN_JS = """() => {
     const app = document.querySelector("[data-testid='stApp']");
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    // a page with no chart yet (the guided lesson before a guess) is drawn when its run is done
+    if (!document.querySelector("[data-testid='stMain'] [data-testid='stVegaLiteChart']")
+            && document.querySelector("[data-testid='stMain'] [data-testid='stElementContainer']")) return true;
     for (const el of document.querySelectorAll(
             "[data-testid='stMain'] [data-testid='stVegaLiteChart'] svg, "
             + "[data-testid='stMain'] [data-testid='stVegaLiteChart'] canvas")) {
@@ -71,6 +74,7 @@ def main() -> int:
                 ctx = S.new_context(browser, foreign, errors)
                 page = ctx.new_page()
                 for title, path in PAGES:
+                    print(f"  opening {title} ({path})", flush=True)
                     page.goto(server.url + path, wait_until="domcontentloaded")
                     page.wait_for_function(DRAWN_JS, timeout=90_000, polling=50)
                     if page.locator("[data-testid='stException']").count():
