@@ -618,6 +618,15 @@ class Result:
 TIMELINE: str | None = None  # --timeline
 
 
+def print_spread(groups: list[list[Result]]) -> None:
+    """--repeat: every run's p95 per scenario and server, and their median (runs of one scenario vary)."""
+    print("\np95 of every run (--repeat), median first:")
+    for runs in groups:
+        p95s = sorted(r.p95 for r in runs)
+        print(f"  {runs[0].scenario} / {runs[0].target}: median {S.ms(p95s[len(p95s) // 2])}; "
+              + ", ".join(S.ms(x) for x in p95s) + f" ({sum(len(r.errors) for r in runs)} errors)")
+
+
 def run(target: Target, scenario: str, sessions: int, think: float, seconds: float, timeout: float, seed: int,
         pages: str) -> Result:
     load_before = S.loadavg()
@@ -782,6 +791,8 @@ def main() -> int:
                     help="before each run, wait (up to 15 min) until the 1-minute load average is below L")
     ap.add_argument("--retries", type=int, default=0,
                     help="run again, up to this many times, when other work used over 15%% of a core meanwhile")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each scenario N times (this machine's speed drifts): every run's p95 and their median")
     ap.add_argument("--timeline", metavar="CSV", help="append every action (sent at, session, page, action, "
                     "latency) to this file")
     ap.add_argument("--server-args", default="",
@@ -799,24 +810,37 @@ def main() -> int:
     if args.server_args:
         print(f"!! the server runs with extra arguments: {args.server_args}")
 
+    repeat = max(1, min(args.repeat, 20))
     if args.matrix:
         cores = os.cpu_count() or 2
-        results = []
+        results, spread = [], []
         for scenario in ("burst", "hall"):
             sessions, think, seconds = SCENARIOS[scenario]
             for hall in (0, cores):
-                r = one(args, hall, scenario, sessions, think, seconds)
-                report(r, args.pages)
-                results.append(r)
+                runs = []
+                for _ in range(repeat):
+                    r = one(args, hall, scenario, sessions, think, seconds)
+                    report(r, args.pages)
+                    runs.append(r)
+                results.append(sorted(runs, key=lambda x: x.p95)[len(runs) // 2])  # the median run
+                spread.append(runs)
         print(f"\n{MD_HEADER}\n" + "\n".join(markdown_row(r) for r in results))
+        if repeat > 1:
+            print_spread(spread)
     else:
         sessions, think, seconds = SCENARIOS[args.scenario]
         sessions = max(1, min(args.sessions if args.sessions is not None else sessions, 300))
         think = args.think if args.think is not None else think
         seconds = max(5.0, min(args.seconds if args.seconds is not None else seconds, 600.0))
-        r = one(args, args.hall, args.scenario, sessions, think, seconds, validate=args.validate and not args.hall)
-        report(r, args.pages)
-        print(f"\n{MD_HEADER}\n{markdown_row(r)}")
+        runs = []
+        for i in range(repeat):
+            r = one(args, args.hall, args.scenario, sessions, think, seconds,
+                    validate=args.validate and not args.hall and i == 0)
+            report(r, args.pages)
+            runs.append(r)
+        print(f"\n{MD_HEADER}\n" + "\n".join(markdown_row(r) for r in runs))
+        if repeat > 1:
+            print_spread([runs])
     print(f"\n(total {time.perf_counter() - t_start:.0f} s; {S.loadavg()} - other work on this machine adds noise)")
     return 0
 
