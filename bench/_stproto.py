@@ -75,8 +75,6 @@ def _widget_from_element(kind: str, el) -> Widget:
     if kind == "text_input":
         value = el.value if el.HasField("value") else el.default
         default = el.default
-    elif kind == "button":  # st.button / st.form_submit_button: pressed only by a change
-        value, default = False, False
     elif kind in ("selectbox", "radio"):
         opts = list(el.options)
         default = opts[el.default] if el.HasField("default") and 0 <= el.default < len(opts) else ""

@@ -156,6 +156,9 @@ async def main(args) -> int:
         tally = store.tally(classroom.normalise_code(code), QUESTION)
         errors = [e for s in students for e in s.errors]
         lat = [s.answer_latency for s in students if s.answer_latency is not None]
+        if not lat:
+            print("no student answered; errors (first 10):\n  " + "\n  ".join(errors[:10]))
+            return 1
         last = max(s.answered_at for s in students if s.answered_at is not None)
         reveals = [s.revealed_at - reveal_at for s in students if s.revealed_at is not None]
         expected = {c: sum(s.choice == c for s in students) for c in CHOICES}
