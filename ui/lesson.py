@@ -75,7 +75,7 @@ def chart(slug: str, m: L.Measured) -> dict:
     """The section's one live chart (a Vega-Lite spec)."""
     n = m.numbers
     if slug == "problem":
-        near, sims = zip(*resources.neighbours(tuple(n["vector"]), ("apple",), k=8))
+        near, sims = zip(*resources.neighbours(n["vector"], ("apple",), k=8))
         return charts.value_bars(np.array(sims), list(near), x_title="cosine with apple", colour=BLUE, width=300,
                                  title="apple's nearest GloVe words (one vector, both senses)")
     if slug == "static":

@@ -22,6 +22,7 @@ import streamlit as st
 import threadpoolctl
 
 import attention_core as ac
+from ui import tables
 
 
 def one_blas_thread() -> None:
@@ -46,10 +47,10 @@ def glove() -> ac.VectorTable:
     leave_queue()
     table = ac.load_glove()
     table.unit_matrix  # noqa: B018 - build the search matrix once, here, not in a user's rerun
-    # The server runs a full gc.collect() after every rerun. With pandas, Altair,
-    # scikit-learn and GloVe's 400,000-word list loaded, that walks ~150k
-    # long-lived objects each time (~75 ms of every edit). They live as long as
-    # the process, so move them out of the collector's sight once.
+    # A full garbage collection (Python's own; Streamlit's after every rerun is off in
+    # .streamlit/config.toml) walks every tracked object: with pandas, Altair, scikit-learn
+    # and GloVe's 400,000-word list loaded, ~150k that live as long as the process
+    # (~75 ms each time). Move them out of the collector's sight once.
     gc.freeze()
     return table
 
@@ -194,10 +195,10 @@ def sense_pairs() -> dict[str, tuple[str, str]]:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def heldout_report(d_k: int, seed: int, _learned: ac.TrainingResult) -> pd.DataFrame:
+def heldout_report(d_k: int, seed: int, _learned: ac.TrainingResult):
     """The Learned page's table of held-out sentences for the run (d_k, seed) (``_learned``: that run, not part
-    of the key), rounded for reading; made once, not on every edit. Shared: read it, never change it."""
-    return pd.DataFrame(ac.sentence_report(_learned, glove(), examples=word_senses())).round(3)
+    of the key), rounded for reading, as the Arrow table Streamlit sends; made once, not on every edit."""
+    return tables.arrow(pd.DataFrame(ac.sentence_report(_learned, glove(), examples=word_senses())).round(3))
 
 
 class TrainingStore:

@@ -91,7 +91,7 @@ def exercise_1_runs(guess) -> None:
         row = a.trace.attention_weights[a.target_index]
         with col:
             charts.show(charts.attention_bars(row, words, title=label, colour=charts.OKABE_ITO[2], width=200))
-            near = [w for w, _ in resources.neighbours(tuple(a.after[a.target_index]), ("bank",), k=4)]
+            near = [w for w, _ in resources.neighbours(a.after[a.target_index], ("bank",), k=4)]
             st.text(f"bank after: {', '.join(near)}")
             if guess is not None:
                 messages.info(ac.check_exercise_1([guess], row, words, k=1)["sentence"])

@@ -8,7 +8,7 @@ import streamlit as st
 
 import attention_core as ac
 from attention_core import training
-from ui import charts, messages, resources, state, tables
+from ui import charts, messages, resources, state
 
 settings = state.current_settings()
 d_k, seed = settings.d_k, settings.proj_seed
@@ -99,7 +99,7 @@ fooled = ac.analyse("I deposited money at the bank", glove, dataclasses.replace(
                     target="bank", learned=learned.projections)
 i, w = fooled.target_index, fooled.trace.attention_weights
 top = int(np.argmax(w[i]))
-near = [word for word, _ in resources.neighbours(tuple(fooled.after[i]), ("bank",), k=5)]
+near = [word for word, _ in resources.neighbours(fooled.after[i], ("bank",), k=5)]
 st.markdown(
     f"In *I deposited money at the bank*, **bank** looks most at **{fooled.words[top]}** "
     f"(weight {w[i, top]:.2f}), and its output's nearest GloVe words are *{', '.join(near)}*. "
@@ -110,7 +110,7 @@ st.markdown(
 
 with st.expander("Every held-out sentence: prediction and attention to the cue"):
     report = resources.heldout_report(d_k, seed, learned)  # made once per training run
-    st.dataframe(tables.arrow(report), hide_index=True, width="stretch")
+    st.dataframe(report, hide_index=True, width="stretch")
 st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
 
 with st.expander("Show the code that trained them"):

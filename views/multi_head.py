@@ -1,6 +1,5 @@
 """Multi-head attention: several heads side by side, what each one looks at, and why 8 (measured)."""
 
-
 import pandas as pd
 import streamlit as st
 

@@ -1,6 +1,5 @@
 """RNN vs attention, measured: the tutorial's "Advantages" with numbers, and its "O(1)" corrected."""
 
-
 import numpy as np
 import pandas as pd
 import streamlit as st

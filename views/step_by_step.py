@@ -1,6 +1,5 @@
 """Step by step: every matrix of softmax(Q Kᵀ / √d_k) V, in order, with its shape; one step drawn at a time."""
 
-
 import numpy as np
 import pandas as pd
 import streamlit as st

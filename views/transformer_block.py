@@ -1,6 +1,5 @@
 """The transformer block: attention, add, layer norm, feed-forward, add, layer norm (the paper's order)."""
 
-
 import pandas as pd
 import streamlit as st
 

@@ -1,6 +1,5 @@
 """Why projections? Without W_Q != W_K, similarity is symmetric: words pull each other like gravity."""
 
-
 import streamlit as st
 
 import attention_core as ac

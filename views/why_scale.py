@@ -1,6 +1,5 @@
 """Why scale? Measure it: the variance of q . k grows like d_k, and softmax saturates unless we divide."""
 
-
 import numpy as np
 import pandas as pd
 import streamlit as st

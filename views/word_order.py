@@ -1,6 +1,5 @@
 """Word order: attention alone cannot tell "the dog bit the man" from "the man bit the dog"; positions can."""
 
-
 import pandas as pd
 import streamlit as st
 
