@@ -238,8 +238,15 @@ def test_neighbour_cache_searches_the_missing_vectors_once_and_agrees_with_the_c
         assert row == real(np.array([vector]), glove, k=6, exclude=[exclude])[0]
     assert "apple" not in [w for w, _ in got[0]] and len(got[0]) == 6
     assert cache.get(queries[1:], k=6) == got[1:] and searches == [3]  # cached: no search
-    cache.get([(vectors[0], ("apple",))], k=3)  # another k is another entry
-    assert searches == [3, 1]
+    # a smaller k (the story asks for 5, the read-out for 8) is the first k of the same search
+    assert cache.get([(vectors[0], ("apple",))], k=3) == [got[0][:3]] and searches == [3]
+    assert cache.get([(vectors[0], ("apple",))], k=cache.depth) == [real(np.array([vectors[0]]), glove,
+                                                                      k=cache.depth, exclude=[("apple",)])[0]]
+    assert searches == [3]
+    deeper = cache.get([(vectors[0], ("apple",))], k=cache.depth + 2)  # deeper than kept: searched again
+    assert searches == [3, 1] and len(deeper[0]) == cache.depth + 2 and deeper[0][:6] == got[0]
+    cache.get([(vectors[0], ())], k=3)  # other excluded words are another entry
+    assert searches == [3, 1, 1]
 
 
 def test_neighbour_cache_keeps_at_most_its_size():

@@ -246,34 +246,38 @@ def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.Trainin
 
 
 class NeighbourCache:
-    """Nearest GloVe words per (vector, excluded words, k), shared by every session, at most ``size`` entries
+    """Nearest GloVe words per (vector, excluded words), shared by every session, at most ``size`` entries
     (the least recently used go first).
 
     Every vector that is not cached yet is searched in ONE product: scoring GloVe's 400,000 rows is
     memory-bound (80 MB of float32 read per pass), so four vectors (two sentences, before and after)
-    cost about what one does. A rerun asks for the same vectors again: those are dictionary reads."""
+    cost about what one does. Each entry keeps the best ``depth`` words, so the pages that ask for 5
+    (the story) and for 8 (the read-out) of the same vector share one search: the best k are the
+    first k of the best ``depth`` (nearest_words sorts by the float64 cosine). A rerun asks for the
+    same vectors again: those are dictionary reads."""
 
-    def __init__(self, size: int = 2048):
-        self.size = size
+    def __init__(self, size: int = 2048, depth: int = 10):
+        self.size, self.depth = size, depth
         self.entries: OrderedDict[tuple, list[tuple[str, float]]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, queries: Sequence[tuple[np.ndarray, tuple[str, ...]]], k: int) -> list[list[tuple[str, float]]]:
-        keys = [(np.asarray(v, dtype=np.float64).tobytes(), tuple(ex), k) for v, ex in queries]
+        keys = [(np.asarray(v, dtype=np.float64).tobytes(), tuple(ex)) for v, ex in queries]
         with self.lock:
-            found = {key: self.entries[key] for key in keys if key in self.entries}
+            found = {key: self.entries[key] for key in keys if len(self.entries.get(key, ())) >= k}
             for key in found:
                 self.entries.move_to_end(key)
         missing = list(dict.fromkeys(key for key in keys if key not in found))
         if missing:
             vectors = np.array([np.frombuffer(key[0]) for key in missing])  # (n_missing, 50)
-            rows = ac.nearest_words(vectors, glove(), k=k, exclude=[key[1] for key in missing])
+            rows = ac.nearest_words(vectors, glove(), k=max(k, self.depth), exclude=[key[1] for key in missing])
             with self.lock:
                 for key, row in zip(missing, rows):
                     self.entries[key] = found[key] = row
+                    self.entries.move_to_end(key)
                 while len(self.entries) > self.size:
                     self.entries.popitem(last=False)
-        return [list(found[key]) for key in keys]
+        return [list(found[key][:k]) for key in keys]
 
 
 @st.cache_resource
