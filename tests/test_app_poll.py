@@ -141,3 +141,56 @@ def test_exercise_1_is_asked_to_the_class():
     assert len(chart_titled(t, "learned")) == 2 and chart_titled(t, "the class's guesses")
     s.run()
     assert any("Not quite" in e and "slopes" in e for e in texts(s, "error"))
+
+
+def test_the_private_teacher_link_gives_the_teachers_view_back_after_a_reload():
+    """A reload is a new session: the token (kept only in session state) is gone. The sidebar's private
+    link carries it; opening it makes that session the teacher, and the token leaves the address at once."""
+    t, code = teacher()
+    token = t.session_state[poll.TOKEN]
+    links = [c.value for c in t.sidebar.code]
+    private = [v for v in links if "teacher=" in v]
+    assert len(private) == 1 and token in private[0] and "class=" in private[0]
+    assert all(token not in v for v in links if v not in private)  # the students' link has no token
+    reloaded = lesson(1, **{"class": classroom.format_code(code)})  # the address bar alone: a student
+    assert "**Ask the class.**" not in markdown(reloaded)
+    back = lesson(1, **{"class": classroom.format_code(code), "teacher": token})
+    assert "**Ask the class.**" in markdown(back) and [b for b in back.button if b.label == "Reveal to the class"]
+    assert "teacher" not in back.query_params and back.query_params["class"] == classroom.format_code(code)
+    s = answer(lesson(1, **{"class": classroom.format_code(code)}), PROBLEM, "the same")
+    back.button[[b.label for b in back.button].index("Reveal to the class")].click().run()
+    no_exception(back)
+    assert poll.store().revealed(code, PROBLEM.id) and any(x.startswith("Right") for x in texts(s.run(), "success"))
+
+
+def test_a_wrong_teacher_link_is_refused_without_echo_and_the_page_stays_a_students():
+    t, code = teacher()
+    at = new_app(lesson="1", **{"class": classroom.format_code(code), "teacher": "guessed-token-<b>x</b>"})
+    no_exception(at)  # the link's first page: the refusal is said there
+    errors = texts(at, "error")
+    assert any("does not open a running class" in e for e in errors) and not any("guessed" in e for e in errors)
+    assert "teacher" not in at.query_params and poll.TOKEN not in at.session_state
+    at.switch_page("views/lesson.py").run()
+    assert "**Ask the class.**" not in markdown(at)
+    answer(at, PROBLEM, "the same")  # still a student of the class: the guess goes to it
+    assert poll.store().tally(code, PROBLEM.id).n == 1
+
+
+def test_asking_again_opens_the_students_form_and_does_not_resend_the_old_guess():
+    t, code = teacher()
+    s = answer(lesson(1, **{"class": classroom.format_code(code)}), PROBLEM, "different")
+    t.run()
+    t.button[[b.label for b in t.button].index("Reveal to the class")].click().run()
+    t.button(key=f"reset_{PROBLEM.id}").click().run()
+    no_exception(t)
+    assert poll.store().tally(code, PROBLEM.id).n == 0 and not poll.store().revealed(code, PROBLEM.id)
+    s.run()
+    no_exception(s)
+    assert poll.store().tally(code, PROBLEM.id).n == 0  # the last round's guess was not sent again
+    assert [r for r in s.radio if r.key == f"raw_{PROBLEM.id}"]  # the form is open for a new guess
+    assert not [x for x in s.text if x.value.startswith("Your guess")]
+    answer(s, PROBLEM, "the same")
+    t.run()
+    assert students_answered(t) == 1
+    (_, df), = chart_titled(t, "the class's guesses, live")
+    assert dict(zip(df["label"], df["guesses"])) == {"the same": 1, "different": 0}

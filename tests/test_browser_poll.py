@@ -70,7 +70,8 @@ def test_a_class_polls_live_and_reveals(lab_browser, poll_server):
         bs.wait_rerun(teacher.page, lambda: teacher.sidebar.get_by_role("button", name="Start a class").click())
         code = parse_qs(urlsplit(teacher.page.url).query)["class"][0]
         assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
-        assert teacher.sidebar.locator("[data-testid='stCode']").filter(has_text=f"class={code}").count() == 1
+        links = teacher.sidebar.locator("[data-testid='stCode']").filter(has_text=f"class={code}")
+        assert links.filter(has_not_text="teacher=").count() == 1  # the students' link (and the private one)
         bs.wait_until(teacher.page, lambda: answered(teacher) == "0", message="the teacher's live count")
         bs.wait_rerun(teacher.page, lambda: teacher.sidebar.get_by_text("Presenter view", exact=True).click())
 
@@ -99,6 +100,20 @@ def test_a_class_polls_live_and_reveals(lab_browser, poll_server):
                           message=f"the reveal on a student's page ({verdict})")
             assert main(s).get_by_role("button", name="Change my guess").count() == 0
         bs.screenshot(students[2].page, "poll_student", width=1366, min_height=900, max_height=1400)
+
+        # the teacher's page reloads (a new session): the private teacher link gives the teacher's view back
+        # (read from the page: the sidebar is closed in presenter view, and the link's expander with it)
+        private = links.filter(has_text="teacher=").text_content().strip()
+        parts = urlsplit(private)
+        again_teacher = bs.LabPage.open(lab_browser, server, viewport=(1920, 1080))
+        students.append(again_teacher)  # closed with the others
+        again_teacher.goto(f"{parts.path}?{parts.query}")
+        bs.wait_until(again_teacher.page,
+                      lambda: main(again_teacher).get_by_role("button", name="Ask this question again").count() == 1,
+                      message="the teacher's view back from the private link")
+        bs.wait_until(again_teacher.page, lambda: "teacher=" not in again_teacher.page.url,
+                      message="the token out of the address bar")
+        assert f"class={code}" in again_teacher.page.url
         for lab in [teacher, *students]:
             lab.assert_clean()
     finally:

@@ -1,14 +1,17 @@
 """The class poll on a page: start or join a class, send guesses, the teacher's live tally, the reveal.
 
 Who is who: the session that pressed *Start a class* holds the teacher token (in its session state,
-never in a link); any other session with the class code (in the link, ``?class=ABCD-EFGH``, or typed
-into the sidebar's *Class code* box) is a student. A student's locked-in guess is sent to the class
-(``send``, a ``ui.questions`` listener); the measured answer waits for the teacher's reveal. The
+never in the address bar: the sidebar's private teacher link, ``?class=...&teacher=<token>``, gives it
+back after a reload, and the token leaves the address at once); any other session with the class code
+(in the link, ``?class=ABCD-EFGH``, or typed into the sidebar's *Class code* box) is a student. A
+student's locked-in guess is sent to the class (``send``, a ``ui.questions`` listener); the measured
+answer waits for the teacher's reveal. The
 teacher sees the prompt instead of an answer form, and a fragment that redraws itself every
 ``TEACHER_EVERY`` seconds (not a full rerun) with how many answered and the distribution; a
 student's page notices the reveal through its own fragment (every ``STUDENT_EVERY`` seconds).
 Nothing a student types reaches another screen: the store keeps only what ``Question.read``
-returned (an option, or a number), and codes typed into the box are never echoed.
+returned (an option, or a number), and codes typed into the box are never echoed. When the teacher
+asks a question again, a student's old guess is not sent again: the form opens for a new one.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from ui import chart_poll, charts, controls, messages, questions
 
 TOKEN, SESSION, FOLLOWED = "_class_token", "_class_session", "_class_current"
 PROBLEM = "_class_problem"
+SENT = "_class_sent"  # (class code, question id) of the guesses this session has sent
+TEACHER_PARAM = "teacher"  # the private teacher link's parameter: the token, taken out of the address at once
 TEACHER_EVERY, STUDENT_EVERY = 1.0, 2.0  # seconds between a fragment's own reruns
 LOCK_IN = "Lock in your guess: then the chart and the measured answer appear here."
 
@@ -56,6 +61,7 @@ def send(question: ac.lesson.Question, answer) -> None:
     c = code()
     if c is not None and not teaching(c):
         store().answer(c, session_id(), question.id, answer)
+        st.session_state.setdefault(SENT, set()).add((c, question.id))
 
 
 if send not in questions.listeners:
@@ -79,20 +85,44 @@ def _leave() -> None:
     st.session_state["class"] = ""
 
 
-def link(c: str) -> str:
-    """This page's address with the class in it (what the teacher shares)."""
+def link(c: str, token: str | None = None) -> str:
+    """This page's address with the class in it (what the teacher shares); with ``token``, the teacher's
+    private link, which gives the teacher's view back after a reload or on another computer."""
     base = (st.context.url or "").split("?")[0]
-    return f"{base}?{urllib.parse.urlencode({'class': classroom.format_code(c)})}"
+    query = {"class": classroom.format_code(c), **({TEACHER_PARAM: token} if token else {})}
+    return f"{base}?{urllib.parse.urlencode(query)}"
+
+
+def _claim_from_link() -> None:
+    """A teacher link (``?class=...&teacher=<token>``): this session becomes the class's teacher.
+
+    The token leaves the address bar at once, so an address copied from the teacher's screen never
+    carries it; a token that does not match a running class is refused without being echoed."""
+    if TEACHER_PARAM not in st.query_params:
+        return
+    token = st.query_params.get(TEACHER_PARAM)
+    del st.query_params[TEACHER_PARAM]
+    c = code()
+    if c is not None and store().is_teacher(c, token):
+        st.session_state[TOKEN] = token
+    else:
+        st.session_state[PROBLEM] = ("This teacher link does not open a running class: the class has ended "
+                                     f"(classes last {classroom.CLASS_HOURS:g} hours) or the link is not complete.")
 
 
 def sidebar(sb) -> None:
     """The sidebar's last rows: the Class code box (in the link), and start / leave a class."""
     controls.widget("class", sb)
+    _claim_from_link()
     c = code()
     if c and teaching(c):
         sb.markdown(f"**Your class: {classroom.format_code(c)}**. Students open this link, or type the code "
                     "in their Class code box:")
         sb.code(link(c), language=None)
+        with sb.expander("Your private teacher link", icon=":material/key:"):  # closed: not on the projector
+            st.caption("Reloaded the page, or teaching from another computer? This link gives you the teacher's "
+                       "view back (reveal, ask again). Keep it to yourself: it is not the students' link.")
+            st.code(link(c, st.session_state.get(TOKEN)), language=None)
         sb.button("End the class on this screen", on_click=_leave, key="class_leave")
     elif c:
         sb.caption(f"You are in class {classroom.format_code(c)}: your guesses go to the teacher's screen "
@@ -117,6 +147,11 @@ def predict(question: ac.lesson.Question):
     if c and teaching(c):
         st.markdown("**Ask the class.** " + question.prompt)
         return None
+    sent = st.session_state.setdefault(SENT, set())
+    if c and (c, question.id) in sent and store().my_answer(c, session_id(), question.id) is None:
+        # the teacher asked again: the old guess was for the last round, so the form opens for a new one
+        questions.guesses().pop(question.id, None)
+        sent.discard((c, question.id))
     guess = questions.predict(question, locked=bool(c) and store().revealed(c, question.id))
     if c and guess is not None and store().my_answer(c, session_id(), question.id) is None \
             and not store().revealed(c, question.id):
