@@ -247,14 +247,10 @@ def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.Trainin
 
 class NeighbourCache:
     """Nearest GloVe words per (vector, excluded words), shared by every session, at most ``size`` entries
-    (the least recently used go first).
-
-    Every vector that is not cached yet is searched in ONE product: scoring GloVe's 400,000 rows is
-    memory-bound (80 MB of float32 read per pass), so four vectors (two sentences, before and after)
-    cost about what one does. Each entry keeps the best ``depth`` words, so the pages that ask for 5
-    (the story) and for 8 (the read-out) of the same vector share one search: the best k are the
-    first k of the best ``depth`` (nearest_words sorts by the float64 cosine). A rerun asks for the
-    same vectors again: those are dictionary reads."""
+    (the least recently used go first). The vectors not cached yet are searched in ONE product (a pass
+    over GloVe's 400,000 rows is memory-bound: 80 MB of float32). Each entry keeps the best ``depth``
+    words, so the story (k=5) and the read-out (k=8) of one vector share a search: the best k are the
+    first k of the best ``depth`` (nearest_words sorts by the float64 cosine)."""
 
     def __init__(self, size: int = 2048, depth: int = 10):
         self.size, self.depth = size, depth
