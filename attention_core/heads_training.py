@@ -324,7 +324,8 @@ def _previous_attention_all_words(params: HeadsParams, batch: HeadsBatch) -> np.
     return (one_back * has[:, None, :]).sum(axis=(0, 2)) / has.sum()  # (h,)
 
 
-def train_heads(embeddings, *, n_heads: int = 2, d_k: int | None = None, steps: int = 300, seed: int = 0,
+def train_heads(embeddings, *, n_heads: int | None = None, d_k: int | None = None, steps: int | None = None,
+                seed: int | None = None,
                 on_step: Callable[[int, float], None] | None = None, config: HeadsConfig | None = None,
                 examples: Sequence[SenseExample] | None = None) -> HeadsTrainingResult:
     """Train ``n_heads`` heads on the sense + previous-word task (see the module docstring).
@@ -332,12 +333,12 @@ def train_heads(embeddings, *, n_heads: int = 2, d_k: int | None = None, steps: 
     Parameters
     ----------
     embeddings : a VectorTable (GloVe); every training word must be in it
-    n_heads : 1 to 8 heads (one head shows what two jobs cost a single attention row)
-    d_k : columns of each head's W_Q, W_K; None = d_model // n_heads (the paper's layout), at most 64
-    steps : full-batch Adam steps, 0 to 2000
-    seed : the random start, 0 to 2**32 - 1
+    n_heads : 1 to 8 heads (one head shows what two jobs cost a single attention row); default 2
+    d_k : columns of each head's W_Q, W_K; default d_model // n_heads (the paper's layout), at most 64
+    steps : full-batch Adam steps, 0 to 2000; default 300
+    seed : the random start, 0 to 2**32 - 1; default 0 (the defaults and their reasons: ``HeadsConfig``)
     on_step : called as ``on_step(step, loss)`` after every step (for a progress bar)
-    config : a full HeadsConfig; when given it replaces n_heads, d_k, steps and seed
+    config : a full HeadsConfig, instead of n_heads, d_k, steps and seed (giving both is a ``TypeError``)
     examples : the sentences (default: the shipped word-sense set)
 
     Raises
@@ -346,10 +347,16 @@ def train_heads(embeddings, *, n_heads: int = 2, d_k: int | None = None, steps: 
     """
     started = time.perf_counter()
     d_model = embeddings.dim
+    given = [k for k, v in (("n_heads", n_heads), ("d_k", d_k), ("steps", steps), ("seed", seed)) if v is not None]
+    if config is not None and given:
+        raise TypeError(f"train_heads: give either config or {', '.join(given)}, not both")
     if config is None:
-        n_heads = check_whole("n_heads", n_heads, 1, MAX_HEADS, ShapeError, why="two jobs; more heads share them")
+        defaults = HeadsConfig()
+        n_heads = check_whole("n_heads", defaults.n_heads if n_heads is None else n_heads, 1, MAX_HEADS, ShapeError,
+                              why="two jobs; more heads share them")
         config = HeadsConfig(n_heads=n_heads, d_k=max(d_model // n_heads, 1) if d_k is None else d_k,
-                             steps=steps, seed=seed)
+                             steps=defaults.steps if steps is None else steps,
+                             seed=defaults.seed if seed is None else seed)
     cfg = config
     h = check_whole("n_heads", cfg.n_heads, 1, MAX_HEADS, ShapeError, why="two jobs; more heads share them")
     check_whole("d_k", cfg.d_k, 1, min(64, d_model), ShapeError, why=f"at most 64 and at most d_model = {d_model}")

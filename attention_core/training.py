@@ -265,7 +265,7 @@ class TrainingResult:
     pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def train_projections(embeddings, *, d_k: int = 16, steps: int = 300, seed: int = 0,
+def train_projections(embeddings, *, d_k: int | None = None, steps: int | None = None, seed: int | None = None,
                       on_step: Callable[[int, float], None] | None = None,
                       learn_projections: bool = True, config: TrainingConfig | None = None,
                       examples: Sequence[SenseExample] | None = None) -> TrainingResult:
@@ -274,15 +274,20 @@ def train_projections(embeddings, *, d_k: int = 16, steps: int = 300, seed: int 
     Parameters
     ----------
     embeddings : a VectorTable (GloVe); every training word must be in it
-    d_k : columns of W_Q and W_K, a whole number from 1 to min(64, d_model) (``ShapeError``)
-    steps : full-batch Adam steps, 0 to 2000 (``OutOfRangeError``)
-    seed : the random start (the same as ``Projections.random(d_model, d_k, seed=seed)``), 0 to 2**32 - 1
+    d_k : columns of W_Q and W_K, a whole number from 1 to min(64, d_model) (``ShapeError``); default 16
+    steps : full-batch Adam steps, 0 to 2000 (``OutOfRangeError``); default 300
+    seed : the random start (the same as ``Projections.random(d_model, d_k, seed=seed)``), 0 to 2**32 - 1;
+        default 0 (the defaults and their reasons: ``TrainingConfig``)
     on_step : called as ``on_step(step, loss)`` after every step (for a progress bar)
     learn_projections : False keeps W_Q, W_K at their random start and trains only
         the read-out (beta, biases): the fair "random projections" baseline
-    config : a full TrainingConfig; when given, it replaces d_k, steps and seed
+    config : a full TrainingConfig, instead of d_k, steps and seed (one way to say each setting: giving
+        both is a ``TypeError``, never a silent choice of one)
     """
-    cfg = config or TrainingConfig(d_k=d_k, steps=steps, seed=seed)
+    given = {k: v for k, v in (("d_k", d_k), ("steps", steps), ("seed", seed)) if v is not None}
+    if config is not None and given:
+        raise TypeError(f"train_projections: give either config or {', '.join(given)}, not both")
+    cfg = config or TrainingConfig(**given)
     # bounds, checked before any work: one step costs O(n_examples * n_tokens * d_model * d_k), so
     # d_k = 512 ran 76 s; 64 (the paper's d_k) and 2000 steps stay within a few seconds
     check_whole("d_k", cfg.d_k, 1, min(MAX_TRAINING_D_K, embeddings.dim), ShapeError,

@@ -438,3 +438,21 @@ def test_training_config_is_bounded_too(glove):
     from attention_core.training import MAX_TRAINING_D_K, MAX_TRAINING_STEPS
 
     assert (MAX_TRAINING_D_K, MAX_TRAINING_STEPS) == (64, 2000)
+
+
+def test_training_has_one_way_to_say_each_setting(glove):
+    """config or the keywords, never both: a config with d_k 8 beside d_k=16 was silently trained at 8."""
+    from attention_core.heads_training import HeadsConfig, train_heads
+
+    with pytest.raises(TypeError, match="either config or d_k"):
+        train_projections(glove, d_k=16, config=TrainingConfig(d_k=8))
+    with pytest.raises(TypeError, match="either config or steps, seed"):
+        train_projections(glove, steps=0, seed=0, config=TrainingConfig(steps=0))
+    with pytest.raises(TypeError, match="either config or n_heads"):
+        train_heads(glove, n_heads=2, config=HeadsConfig(steps=0))
+    # the keywords alone fill in the config's own defaults
+    r = train_projections(glove, steps=0)
+    start = Projections.random(glove.dim, TrainingConfig().d_k, seed=TrainingConfig().seed)
+    assert r.projections.W_Q.shape == (glove.dim, TrainingConfig().d_k) and np.array_equal(r.projections.W_Q, start.W_Q)
+    h = train_heads(glove, steps=0)
+    assert (h.config.n_heads, h.config.d_k, h.config.seed) == (2, glove.dim // 2, HeadsConfig().seed)
