@@ -247,6 +247,9 @@ def test_neighbour_cache_searches_the_missing_vectors_once_and_agrees_with_the_c
     assert searches == [3, 1] and len(deeper[0]) == cache.depth + 2 and deeper[0][:6] == got[0]
     cache.get([(vectors[0], ())], k=3)  # other excluded words are another entry
     assert searches == [3, 1, 1]
+    zero = np.zeros_like(vectors[0])  # no direction: no neighbours, and that answer is cached too
+    assert cache.get([(zero, ())], k=5) == [[]] and cache.get([(zero, ())], k=5) == [[]]
+    assert searches == [3, 1, 1, 1]
 
 
 def test_neighbour_cache_keeps_at_most_its_size():
