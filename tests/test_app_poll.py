@@ -143,35 +143,36 @@ def test_exercise_1_is_asked_to_the_class():
     assert any("Not quite" in e and "slopes" in e for e in texts(s, "error"))
 
 
-def test_the_private_teacher_link_gives_the_teachers_view_back_after_a_reload():
-    """A reload is a new session: the token (kept only in session state) is gone. The sidebar's private
-    link carries it; opening it makes that session the teacher, and the token leaves the address at once."""
+def test_the_teacher_key_gives_the_teachers_view_back_after_a_reload():
+    """A reload is a new session: the token (kept only in session state, never in a link or an address) is
+    gone. The teacher's sidebar shows it as a key; pasted into a student session's Teacher key box, it makes
+    that session the teacher, and the box is emptied."""
     t, code = teacher()
     token = t.session_state[poll.TOKEN]
-    links = [c.value for c in t.sidebar.code]
-    private = [v for v in links if "teacher=" in v]
-    assert len(private) == 1 and token in private[0] and "class=" in private[0]
-    assert all(token not in v for v in links if v not in private)  # the students' link has no token
-    reloaded = lesson(1, **{"class": classroom.format_code(code)})  # the address bar alone: a student
-    assert "**Ask the class.**" not in markdown(reloaded)
-    back = lesson(1, **{"class": classroom.format_code(code), "teacher": token})
+    assert [c.value for c in t.sidebar.code].count(token) == 1  # the key, in its closed expander
+    assert all(token not in c.value for c in t.sidebar.code if "class=" in c.value)  # never in the link
+    assert token not in str(dict(t.query_params))
+    back = lesson(1, **{"class": classroom.format_code(code)})  # the reloaded page: a student at first
+    assert "**Ask the class.**" not in markdown(back)
+    back.text_input(key=poll.TEACHER_KEY).input(token).run()
+    no_exception(back)
     assert "**Ask the class.**" in markdown(back) and [b for b in back.button if b.label == "Reveal to the class"]
-    assert "teacher" not in back.query_params and back.query_params["class"] == classroom.format_code(code)
+    assert back.session_state[poll.TEACHER_KEY] == "" and token not in str(dict(back.query_params))
     s = answer(lesson(1, **{"class": classroom.format_code(code)}), PROBLEM, "the same")
     back.button[[b.label for b in back.button].index("Reveal to the class")].click().run()
     no_exception(back)
     assert poll.store().revealed(code, PROBLEM.id) and any(x.startswith("Right") for x in texts(s.run(), "success"))
 
 
-def test_a_wrong_teacher_link_is_refused_without_echo_and_the_page_stays_a_students():
+def test_a_wrong_teacher_key_is_refused_without_echo_and_the_page_stays_a_students():
     t, code = teacher()
-    at = new_app(lesson="1", **{"class": classroom.format_code(code), "teacher": "guessed-token-<b>x</b>"})
-    no_exception(at)  # the link's first page: the refusal is said there
+    at = lesson(1, **{"class": classroom.format_code(code)})
+    at.text_input(key=poll.TEACHER_KEY).input("guessed-key-<b>x</b>").run()
+    no_exception(at)
     errors = texts(at, "error")
-    assert any("does not open a running class" in e for e in errors) and not any("guessed" in e for e in errors)
-    assert "teacher" not in at.query_params and poll.TOKEN not in at.session_state
-    at.switch_page("views/lesson.py").run()
-    assert "**Ask the class.**" not in markdown(at)
+    assert any("not this class's teacher key" in e for e in errors) and not any("guessed" in e for e in errors)
+    assert "**Ask the class.**" not in markdown(at) and poll.TOKEN not in at.session_state
+    assert at.session_state[poll.TEACHER_KEY] == ""
     answer(at, PROBLEM, "the same")  # still a student of the class: the guess goes to it
     assert poll.store().tally(code, PROBLEM.id).n == 1
 
@@ -194,3 +195,17 @@ def test_asking_again_opens_the_students_form_and_does_not_resend_the_old_guess(
     assert students_answered(t) == 1
     (_, df), = chart_titled(t, "the class's guesses, live")
     assert dict(zip(df["label"], df["guesses"])) == {"the same": 1, "different": 0}
+
+
+def test_a_guess_refused_after_the_reveal_is_not_sent_when_the_teacher_asks_again():
+    """A late guess (answers closed at the reveal) stays on the student's page with the answer; when the
+    teacher asks again it is not slipped into the new round: the form opens (review of issue 15's poll)."""
+    t, code = teacher()
+    t.button[[b.label for b in t.button].index("Reveal to the class")].click().run()
+    late = answer(lesson(1, **{"class": classroom.format_code(code)}), PROBLEM, "the same")
+    assert poll.store().tally(code, PROBLEM.id).n == 0 and any(x.startswith("Right") for x in texts(late, "success"))
+    t.button(key=f"reset_{PROBLEM.id}").click().run()
+    late.run()
+    no_exception(late)
+    assert poll.store().tally(code, PROBLEM.id).n == 0
+    assert [r for r in late.radio if r.key == f"raw_{PROBLEM.id}"]

@@ -70,8 +70,8 @@ def test_a_class_polls_live_and_reveals(lab_browser, poll_server):
         bs.wait_rerun(teacher.page, lambda: teacher.sidebar.get_by_role("button", name="Start a class").click())
         code = parse_qs(urlsplit(teacher.page.url).query)["class"][0]
         assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
-        links = teacher.sidebar.locator("[data-testid='stCode']").filter(has_text=f"class={code}")
-        assert links.filter(has_not_text="teacher=").count() == 1  # the students' link (and the private one)
+        links = teacher.sidebar.locator("[data-testid='stCode']")  # the students' link, and the teacher key
+        assert links.filter(has_text=f"class={code}").count() == 1
         bs.wait_until(teacher.page, lambda: answered(teacher) == "0", message="the teacher's live count")
         bs.wait_rerun(teacher.page, lambda: teacher.sidebar.get_by_text("Presenter view", exact=True).click())
 
@@ -101,19 +101,22 @@ def test_a_class_polls_live_and_reveals(lab_browser, poll_server):
             assert main(s).get_by_role("button", name="Change my guess").count() == 0
         bs.screenshot(students[2].page, "poll_student", width=1366, min_height=900, max_height=1400)
 
-        # the teacher's page reloads (a new session): the private teacher link gives the teacher's view back
-        # (read from the page: the sidebar is closed in presenter view, and the link's expander with it)
-        private = links.filter(has_text="teacher=").text_content().strip()
-        parts = urlsplit(private)
+        # the teacher's page reloads (a new session): the teacher key, pasted into the students' page, gives
+        # the teacher's view back (read from the page: the sidebar is closed in presenter view, and the key's
+        # expander with it; the key is never in a link)
+        key = links.filter(has_not_text="class=").first.text_content().strip()
+        assert key and key not in teacher.page.url
         again_teacher = bs.LabPage.open(lab_browser, server, viewport=(1920, 1080))
         students.append(again_teacher)  # closed with the others
-        again_teacher.goto(f"{parts.path}?{parts.query}")
+        again_teacher.goto(f"/lesson?class={code}")
+        again_teacher.sidebar.get_by_text("Are you this class's teacher?").click()
+        box = again_teacher.sidebar.get_by_label("Teacher key", exact=True)
+        box.fill(key)
+        bs.wait_rerun(again_teacher.page, lambda: box.press("Enter"))
         bs.wait_until(again_teacher.page,
                       lambda: main(again_teacher).get_by_role("button", name="Ask this question again").count() == 1,
-                      message="the teacher's view back from the private link")
-        bs.wait_until(again_teacher.page, lambda: "teacher=" not in again_teacher.page.url,
-                      message="the token out of the address bar")
-        assert f"class={code}" in again_teacher.page.url
+                      message="the teacher's view back with the teacher key")
+        assert key not in again_teacher.page.url and box.count() == 0  # a teacher's sidebar has no key box
         for lab in [teacher, *students]:
             lab.assert_clean()
     finally:

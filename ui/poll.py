@@ -1,9 +1,11 @@
 """The class poll on a page: start or join a class, send guesses, the teacher's live tally, the reveal.
 
 Who is who: the session that pressed *Start a class* holds the teacher token (in its session state,
-never in the address bar: the sidebar's private teacher link, ``?class=...&teacher=<token>``, gives it
-back after a reload, and the token leaves the address at once); any other session with the class code
-(in the link, ``?class=ABCD-EFGH``, or typed into the sidebar's *Class code* box) is a student. A
+never in a link or an address, so never in a browser's history); any other session with the class code
+(in the link, ``?class=ABCD-EFGH``, or typed into the sidebar's *Class code* box) is a student. The
+teacher's sidebar shows the token as a *teacher key* in a closed expander (never on the projector): pasted
+into a student session's *Teacher key* box (a password box, emptied at once), it makes that session the
+teacher again, after a reload or on another computer. A
 student's locked-in guess is sent to the class (``send``, a ``ui.questions`` listener); the measured
 answer waits for the teacher's reveal. The
 teacher sees the prompt instead of an answer form, and a fragment that redraws itself every
@@ -28,8 +30,8 @@ from ui import chart_poll, charts, controls, messages, questions
 
 TOKEN, SESSION, FOLLOWED = "_class_token", "_class_session", "_class_current"
 PROBLEM = "_class_problem"
-SENT = "_class_sent"  # (class code, question id) of the guesses this session has sent
-TEACHER_PARAM = "teacher"  # the private teacher link's parameter: the token, taken out of the address at once
+SENT = "_class_sent"  # (class code, question id) of the guesses this session has tried to send
+TEACHER_KEY = "class_teacher_key"  # the password box where a teacher pastes the key back
 TEACHER_EVERY, STUDENT_EVERY = 1.0, 2.0  # seconds between a fragment's own reruns
 LOCK_IN = "Lock in your guess: then the chart and the measured answer appear here."
 
@@ -60,8 +62,8 @@ def send(question: ac.lesson.Question, answer) -> None:
     """A ``ui.questions`` listener: a student's locked-in guess goes to the class (refusals raise)."""
     c = code()
     if c is not None and not teaching(c):
+        st.session_state.setdefault(SENT, set()).add((c, question.id))  # tried, even if refused: never resent
         store().answer(c, session_id(), question.id, answer)
-        st.session_state.setdefault(SENT, set()).add((c, question.id))
 
 
 if send not in questions.listeners:
@@ -85,49 +87,44 @@ def _leave() -> None:
     st.session_state["class"] = ""
 
 
-def link(c: str, token: str | None = None) -> str:
-    """This page's address with the class in it (what the teacher shares); with ``token``, the teacher's
-    private link, which gives the teacher's view back after a reload or on another computer."""
+def link(c: str) -> str:
+    """This page's address with the class in it (what the teacher shares)."""
     base = (st.context.url or "").split("?")[0]
-    query = {"class": classroom.format_code(c), **({TEACHER_PARAM: token} if token else {})}
-    return f"{base}?{urllib.parse.urlencode(query)}"
+    return f"{base}?{urllib.parse.urlencode({'class': classroom.format_code(c)})}"
 
 
-def _claim_from_link() -> None:
-    """A teacher link (``?class=...&teacher=<token>``): this session becomes the class's teacher.
-
-    The token leaves the address bar at once, so an address copied from the teacher's screen never
-    carries it; a token that does not match a running class is refused without being echoed."""
-    if TEACHER_PARAM not in st.query_params:
-        return
-    token = st.query_params.get(TEACHER_PARAM)
-    del st.query_params[TEACHER_PARAM]
-    c = code()
-    if c is not None and store().is_teacher(c, token):
-        st.session_state[TOKEN] = token
-    else:
-        st.session_state[PROBLEM] = ("This teacher link does not open a running class: the class has ended "
-                                     f"(classes last {classroom.CLASS_HOURS:g} hours) or the link is not complete.")
+def _claim() -> None:
+    """The Teacher key box's callback: the class's key makes this session its teacher. The box is emptied
+    at once (it is never shown again), and a wrong key is refused without being echoed."""
+    key, c = str(st.session_state.get(TEACHER_KEY) or "").strip(), code()
+    st.session_state[TEACHER_KEY] = ""
+    if key and c is not None and store().is_teacher(c, key):
+        st.session_state[TOKEN] = key
+    elif key:
+        st.session_state[PROBLEM] = "That is not this class's teacher key (the teacher's sidebar shows it)."
 
 
 def sidebar(sb) -> None:
     """The sidebar's last rows: the Class code box (in the link), and start / leave a class."""
     controls.widget("class", sb)
-    _claim_from_link()
     c = code()
     if c and teaching(c):
         sb.markdown(f"**Your class: {classroom.format_code(c)}**. Students open this link, or type the code "
                     "in their Class code box:")
         sb.code(link(c), language=None)
-        with sb.expander("Your private teacher link", icon=":material/key:"):  # closed: not on the projector
-            st.caption("Reloaded the page, or teaching from another computer? This link gives you the teacher's "
-                       "view back (reveal, ask again). Keep it to yourself: it is not the students' link.")
-            st.code(link(c, st.session_state.get(TOKEN)), language=None)
+        with sb.expander("Your teacher key", icon=":material/key:"):  # closed: not on the projector
+            st.caption("Copy it now and keep it to yourself. If this page reloads, or on another computer: open "
+                       "the students' link and paste it under *Are you this class's teacher?*.")
+            st.code(st.session_state.get(TOKEN), language=None)
         sb.button("End the class on this screen", on_click=_leave, key="class_leave")
     elif c:
         sb.caption(f"You are in class {classroom.format_code(c)}: your guesses go to the teacher's screen "
                    "(no name is sent).")
         sb.button("Leave the class", on_click=_leave, key="class_leave")
+        with sb.expander("Are you this class's teacher?"):
+            st.text_input("Teacher key", type="password", key=TEACHER_KEY, on_change=_claim, max_chars=64,
+                          help="The key in the teacher's sidebar (Your teacher key): it gives the teacher's view "
+                               "back after a reload.")
     else:
         if str(st.session_state.get("class") or "").strip():  # never echoed: it is user text
             messages.warning("No class with this code is running: it has ended (classes last "
@@ -148,8 +145,9 @@ def predict(question: ac.lesson.Question):
         st.markdown("**Ask the class.** " + question.prompt)
         return None
     sent = st.session_state.setdefault(SENT, set())
-    if c and (c, question.id) in sent and store().my_answer(c, session_id(), question.id) is None:
-        # the teacher asked again: the old guess was for the last round, so the form opens for a new one
+    if c and (c, question.id) in sent and not store().revealed(c, question.id) \
+            and store().my_answer(c, session_id(), question.id) is None:
+        # the teacher asked again (or the guess was refused): the form opens for a new guess, never a resend
         questions.guesses().pop(question.id, None)
         sent.discard((c, question.id))
     guess = questions.predict(question, locked=bool(c) and store().revealed(c, question.id))
@@ -229,8 +227,9 @@ def student_watch(c: str, question: ac.lesson.Question, guessed: bool, shown: bo
     except classroom.ClassError:
         st.rerun()  # the class ended: the page goes on alone
         return
-    if now_shown != shown:
-        st.rerun()
+    if now_shown != shown or (guessed and not now_shown and (c, question.id) in st.session_state.get(SENT, ())
+                              and store().my_answer(c, session_id(), question.id) is None):
+        st.rerun()  # revealed, or asked again (even within one tick of the reveal): the page redraws
     if current and current != question.id and current in STEPS and question.id in STEPS:
         st.button(f"The teacher is on {STEPS[current][1]}: go there", key="class_follow", on_click=_go,
                   args=(current,), icon=":material/arrow_forward:")
