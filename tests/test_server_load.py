@@ -261,16 +261,3 @@ def test_neighbour_cache_keeps_at_most_its_size():
     assert len(cache.entries) == 2
     assert [key[1] for key in cache.entries] == [("bank",), ("river",)]  # the least recently used went first
 
-
-def test_the_server_parses_http_in_c():
-    """requirements.txt's httptools is what uvicorn uses under Streamlit (a first visit's JavaScript at ~60 % of
-    the CPU of pure-Python h11: README). Streamlit leaves uvicorn's `http` on "auto", which takes httptools when
-    it can be imported."""
-    from streamlit.web.server.starlette import starlette_server
-    from uvicorn.protocols.http.auto import AutoHTTPProtocol
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    assert AutoHTTPProtocol is HttpToolsProtocol
-    assert "http" not in starlette_server._get_uvicorn_config_kwargs()
-    pinned = (ROOT / "requirements.txt").read_text(encoding="utf-8")
-    assert any(line.startswith("httptools==") for line in pinned.splitlines())
