@@ -209,3 +209,17 @@ def test_a_guess_refused_after_the_reveal_is_not_sent_when_the_teacher_asks_agai
     no_exception(late)
     assert poll.store().tally(code, PROBLEM.id).n == 0
     assert [r for r in late.radio if r.key == f"raw_{PROBLEM.id}"]
+    assert not [w for w in texts(late, "warning") if "closed" in w]  # the old refusal is not said any more
+
+
+def test_a_guess_from_before_joining_a_revealed_question_is_not_sent_when_asked_again():
+    t, code = teacher()
+    t.button[[b.label for b in t.button].index("Reveal to the class")].click().run()
+    alone = answer(lesson(1), PROBLEM, "different")  # guessed alone first, then joins the class
+    alone.sidebar.text_input(key="class").input(classroom.format_code(code)).run()
+    no_exception(alone)
+    t.button(key=f"reset_{PROBLEM.id}").click().run()
+    alone.run()
+    no_exception(alone)
+    assert poll.store().tally(code, PROBLEM.id).n == 0  # not slipped into the new round
+    assert [r for r in alone.radio if r.key == f"raw_{PROBLEM.id}"]

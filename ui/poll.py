@@ -30,7 +30,7 @@ from ui import chart_poll, charts, controls, messages, questions
 
 TOKEN, SESSION, FOLLOWED = "_class_token", "_class_session", "_class_current"
 PROBLEM = "_class_problem"
-SENT = "_class_sent"  # (class code, question id) of the guesses this session has tried to send
+SENT = "_class_sent"  # (class code, question id) -> True if the guess came after the reveal (late), else False
 TEACHER_KEY = "class_teacher_key"  # the password box where a teacher pastes the key back
 TEACHER_EVERY, STUDENT_EVERY = 1.0, 2.0  # seconds between a fragment's own reruns
 LOCK_IN = "Lock in your guess: then the chart and the measured answer appear here."
@@ -62,7 +62,8 @@ def send(question: ac.lesson.Question, answer) -> None:
     """A ``ui.questions`` listener: a student's locked-in guess goes to the class (refusals raise)."""
     c = code()
     if c is not None and not teaching(c):
-        st.session_state.setdefault(SENT, set()).add((c, question.id))  # tried, even if refused: never resent
+        # tried, even if refused (so never resent into a later round); a late guess is refused: answers closed
+        st.session_state.setdefault(SENT, {})[(c, question.id)] = store().revealed(c, question.id)
         store().answer(c, session_id(), question.id, answer)
 
 
@@ -144,19 +145,22 @@ def predict(question: ac.lesson.Question):
     if c and teaching(c):
         st.markdown("**Ask the class.** " + question.prompt)
         return None
-    sent = st.session_state.setdefault(SENT, set())
-    if c and (c, question.id) in sent and not store().revealed(c, question.id) \
+    sent, key = st.session_state.setdefault(SENT, {}), (c, question.id)
+    if c and key not in sent and question.id in questions.guesses() and store().revealed(c, question.id):
+        sent[key] = True  # a guess from before joining a revealed question: late, never sent into a later round
+    if c and key in sent and not store().revealed(c, question.id) \
             and store().my_answer(c, session_id(), question.id) is None:
         # the teacher asked again (or the guess was refused): the form opens for a new guess, never a resend
         questions.guesses().pop(question.id, None)
-        sent.discard((c, question.id))
+        if sent.pop(key):  # a late guess's "answers are closed" is stale now (a refusal of this round stays)
+            st.session_state.pop(f"_problem_{question.id}", None)
     guess = questions.predict(question, locked=bool(c) and store().revealed(c, question.id))
     if c and guess is not None and store().my_answer(c, session_id(), question.id) is None \
             and not store().revealed(c, question.id):
         try:  # a guess locked in before joining the class goes to it now
             send(question, guess)
-        except (classroom.ClassError, ac.AttentionLabError):
-            pass
+        except (classroom.ClassError, ac.AttentionLabError) as exc:  # said on the next run, under the form
+            st.session_state[f"_problem_{question.id}"] = f"Not sent to the class: {exc}"
     return guess
 
 
@@ -224,15 +228,17 @@ def student_watch(c: str, question: ac.lesson.Question, guessed: bool, shown: bo
     """A student's page: notices the reveal (and where the teacher is) without a full rerun."""
     try:
         now_shown, current = store().revealed(c, question.id), store().current(c)
+        gone = guessed and not now_shown and (c, question.id) in st.session_state.get(SENT, {}) \
+            and store().my_answer(c, session_id(), question.id) is None
     except classroom.ClassError:
         st.rerun()  # the class ended: the page goes on alone
         return
-    if now_shown != shown or (guessed and not now_shown and (c, question.id) in st.session_state.get(SENT, ())
-                              and store().my_answer(c, session_id(), question.id) is None):
+    if now_shown != shown or gone:
         st.rerun()  # revealed, or asked again (even within one tick of the reveal): the page redraws
     if current and current != question.id and current in STEPS and question.id in STEPS:
-        st.button(f"The teacher is on {STEPS[current][1]}: go there", key="class_follow", on_click=_go,
-                  args=(current,), icon=":material/arrow_forward:")
+        if st.button(f"The teacher is on {STEPS[current][1]}: go there", key="class_follow", on_click=_go,
+                     args=(current,), icon=":material/arrow_forward:"):
+            st.rerun()  # the whole page (a click in a fragment reruns only the fragment)
     if not shown:
         st.info("Your guess is in. The measured answer appears when the teacher reveals it." if guessed else LOCK_IN,
                 icon=":material/hourglass_top:" if guessed else ":material/visibility_off:")
