@@ -117,6 +117,16 @@ def test_a_class_polls_live_and_reveals(lab_browser, poll_server):
                       lambda: main(again_teacher).get_by_role("button", name="Ask this question again").count() == 1,
                       message="the teacher's view back with the teacher key")
         assert key not in again_teacher.page.url and box.count() == 0  # a teacher's sidebar has no key box
+
+        # the teacher moves on: a student's page offers to follow, and the click opens that step (the button is
+        # drawn by the student's fragment, whose own clicks rerun only the fragment: it must rerun the page)
+        bs.wait_rerun(again_teacher.page, lambda: main(again_teacher).get_by_role("button", name="Next step →").click())
+        follow = main(students[0]).get_by_role("button", name="The teacher is on step 2: go there")
+        bs.wait_until(students[0].page, lambda: follow.count() == 1, message="the offer to follow the teacher")
+        follow.click()
+        bs.wait_until(students[0].page,
+                      lambda: main(students[0]).get_by_text("Guided lesson · 2.", exact=False).count() >= 1,
+                      message="the student's page on step 2")
         for lab in [teacher, *students]:
             lab.assert_clean()
     finally:
