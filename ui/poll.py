@@ -5,12 +5,13 @@ never in a link or an address, so never in a browser's history); any other sessi
 (in the link, ``?class=ABCD-EFGH``, or typed into the sidebar's *Class code* box) is a student. The
 teacher's sidebar shows the token as a *teacher key* in a closed expander (never on the projector): pasted
 into a student session's *Teacher key* box (a password box, emptied at once), it makes that session the
-teacher again, after a reload or on another computer. A
-student's locked-in guess is sent to the class (``send``, a ``ui.questions`` listener); the measured
-answer waits for the teacher's reveal. The
-teacher sees the prompt instead of an answer form, and a fragment that redraws itself every
-``TEACHER_EVERY`` seconds (not a full rerun) with how many answered and the distribution; a
-student's page notices the reveal through its own fragment (every ``STUDENT_EVERY`` seconds).
+teacher again, after a reload or on another computer.
+
+A student's locked-in guess is sent to the class (``send``, a ``ui.questions`` listener); the measured
+answer waits for the teacher's reveal. The teacher sees the prompt instead of an answer form, and a
+fragment that redraws itself every ``TEACHER_EVERY`` seconds (not a full rerun) with how many answered
+and the distribution; a student's page notices the reveal through its own fragment (every
+``STUDENT_EVERY`` seconds).
 Nothing a student types reaches another screen: the store keeps only what ``Question.read``
 returned (an option, or a number), and codes typed into the box are never echoed. When the teacher
 asks a question again, a student's old guess is not sent again: the form opens for a new one.
