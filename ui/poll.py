@@ -147,17 +147,17 @@ def predict(question: ac.lesson.Question):
         st.markdown("**Ask the class.** " + question.prompt)
         return None
     sent, key = st.session_state.setdefault(SENT, {}), (c, question.id)
-    if c and key not in sent and question.id in questions.guesses() and store().revealed(c, question.id):
+    revealed = bool(c) and store().revealed(c, question.id)  # read once per run (each is a query of the store)
+    mine = store().my_answer(c, session_id(), question.id) if c else None  # (callbacks ran before this run)
+    if c and key not in sent and question.id in questions.guesses() and revealed:
         sent[key] = True  # a guess from before joining a revealed question: late, never sent into a later round
-    if c and key in sent and not store().revealed(c, question.id) \
-            and store().my_answer(c, session_id(), question.id) is None:
+    if c and key in sent and not revealed and mine is None:
         # the teacher asked again (or the guess was refused): the form opens for a new guess, never a resend
         questions.guesses().pop(question.id, None)
         if sent.pop(key):  # a late guess's "answers are closed" is stale now (a refusal of this round stays)
             st.session_state.pop(f"_problem_{question.id}", None)
-    guess = questions.predict(question, locked=bool(c) and store().revealed(c, question.id))
-    if c and guess is not None and store().my_answer(c, session_id(), question.id) is None \
-            and not store().revealed(c, question.id):
+    guess = questions.predict(question, locked=revealed)
+    if c and guess is not None and mine is None and not revealed:
         try:  # a guess locked in before joining the class goes to it now
             send(question, guess)
         except (classroom.ClassError, ac.AttentionLabError) as exc:  # said on the next run, under the form
