@@ -50,6 +50,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "SERVERID"
+SERVED_BY = "X-Lecture-Hall-Process"  # the response header naming the process
 HEALTH = "/_stcore/health"
 
 HAPROXY_CFG = """\
@@ -84,6 +85,8 @@ frontend lecture_hall
 backend streamlit
     balance roundrobin               # only for browsers without the cookie yet: new students take turns
     cookie {cookie} insert indirect nocache httponly attr "SameSite=Lax"
+    # which process answered (a name like s1): for the tests, and for whoever looks at a request in the browser
+    http-response set-header {served_by} %[srv_name]
     # a class opening the link at once: HAProxy serves the static files from memory, so the Streamlit
     # processes spend their CPU on the students' runs (measured: ~75 ms of a process per first visit)
     http-request set-var(txn.static) bool(1) if {{ path_beg /static/ }}
@@ -206,8 +209,8 @@ def streamlit_cmd(port: int, extra: list[str]) -> list[str]:
 
 def haproxy_config(address: str, port: int, stats_port: int, backends: list[Child]) -> str:
     servers = "\n".join(f"    server {b.name} 127.0.0.1:{b.port} cookie {b.name}" for b in backends)
-    return HAPROXY_CFG.format(maxconn=4096, address=address, port=port, cookie=COOKIE, health=HEALTH,
-                              servers=servers, stats_port=stats_port)
+    return HAPROXY_CFG.format(maxconn=4096, address=address, port=port, cookie=COOKIE, served_by=SERVED_BY,
+                              health=HEALTH, servers=servers, stats_port=stats_port)
 
 
 # --- warming: every page once in every process (what a teacher does before class, for each process) ---
@@ -298,6 +301,7 @@ class Hall:
         wait_healthy([self.haproxy], lambda c: f"http://{local}:{c.port}", a.timeout)
         info = {
             "url": f"http://{local}:{a.port}", "address": a.address, "port": a.port, "cookie": COOKIE,
+            "served_by": SERVED_BY,
             "stats_url": f"http://127.0.0.1:{self.stats_port}/", "haproxy_pid": self.haproxy.pid,
             "backends": [{"name": b.name, "port": b.port, "pid": b.pid, "log": str(b.log_path)} for b in self.backends],
             "run_dir": str(self.run_dir),
