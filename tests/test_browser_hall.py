@@ -81,8 +81,9 @@ class Hall:
         return self.out_path.read_text(errors="replace") if self.out_path.exists() else ""
 
 
-def start_hall(processes: int, tag: str, timeout: float = 180.0) -> Hall:
-    """``scripts/lecture_hall.py`` on a free loopback port, as a teacher runs it (without the warm-up)."""
+def start_hall(processes: int, tag: str, timeout: float = 180.0, warm: bool = False) -> Hall:
+    """``scripts/lecture_hall.py`` on a free loopback port, as a teacher runs it (without the warm-up unless
+    ``warm``: a first page run in every process, which also starts each one's worker process)."""
     log_dir = LOG_DIR / tag
     log_dir.mkdir(parents=True, exist_ok=True)
     info_file = log_dir / "hall.json"
@@ -91,7 +92,8 @@ def start_hall(processes: int, tag: str, timeout: float = 180.0) -> Hall:
     out = open(out_path, "w", encoding="utf-8")  # noqa: SIM115 - the child holds it; closed below
     proc = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--processes", str(processes), "--port", str(bs.free_port()),
-         "--address", "127.0.0.1", "--no-warm", "--info-file", str(info_file), "--log-dir", str(log_dir)],
+         "--address", "127.0.0.1", *([] if warm else ["--no-warm"]), "--info-file", str(info_file),
+         "--log-dir", str(log_dir)],
         cwd=bs.REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     out.close()
     hall = Hall(proc, {}, out_path)
@@ -115,6 +117,20 @@ def stop_hall(hall: Hall, timeout: float = 30.0) -> int | None:
             os.killpg(hall.proc.pid, signal.SIGKILL)
             hall.proc.wait(timeout=timeout)
     return hall.proc.returncode
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...), from /proc."""
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
 
 
 def alive(pid: int) -> bool:
@@ -299,13 +315,16 @@ def test_two_students_keep_their_own_sessions_and_an_upload_lands_on_its_process
 
 
 def test_sigterm_stops_haproxy_and_every_streamlit_process():
-    """Ctrl-C / SIGTERM to the script: every process it started exits (HAProxy and both Streamlit processes)."""
+    """Ctrl-C / SIGTERM to the script: every process it started exits (HAProxy, both Streamlit processes and
+    the worker process each of them started for one-off computations, ui/offload.py)."""
     if not haproxy_path():
         _unavailable("haproxy not found (install Debian's `haproxy` package)")
-    h = start_hall(2, "stop")
+    h = start_hall(2, "stop", warm=True)
     try:
-        pids = h.pids()
-        assert len(pids) == 3 and all(alive(p) for p in pids), h.info
+        workers = [d for b in h.info["backends"] for d in descendants(b["pid"])]
+        pids = h.pids() + workers
+        assert len(h.pids()) == 3 and all(alive(p) for p in pids), h.info
+        assert len(workers) >= 2, f"each warmed process should have started its worker: {workers}"
         with urllib.request.urlopen(h.url + "/_stcore/health", timeout=10) as r:
             assert r.read().strip() == b"ok"
     finally:

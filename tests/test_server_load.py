@@ -231,7 +231,7 @@ def test_neighbour_cache_searches_the_missing_vectors_once_and_agrees_with_the_c
         return real(vecs, table, k=k, exclude=exclude)
 
     monkeypatch.setattr(ac, "nearest_words", counted)
-    cache = resources.NeighbourCache(size=8)
+    cache = resources.NeighbourCache(resources.glove, size=8)
     got = cache.get(queries, k=6)
     assert searches == [3]  # the three vectors in one product
     for (vector, exclude), row in zip(queries, got):
@@ -254,7 +254,7 @@ def test_neighbour_cache_searches_the_missing_vectors_once_and_agrees_with_the_c
 
 def test_neighbour_cache_keeps_at_most_its_size():
     glove = resources.glove()
-    cache = resources.NeighbourCache(size=2)
+    cache = resources.NeighbourCache(resources.glove, size=2)
     words = ["apple", "bank", "river"]
     for w in words:
         cache.get([(glove.vector(w), (w,))], k=2)

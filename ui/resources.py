@@ -12,7 +12,6 @@ import gc
 import hashlib
 import inspect
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +21,8 @@ import streamlit as st
 import threadpoolctl
 
 import attention_core as ac
-from ui import tables
+from ui import offload, tables
+from ui.neighbours import NeighbourCache
 
 
 def one_blas_thread() -> None:
@@ -47,6 +47,7 @@ def glove() -> ac.VectorTable:
     leave_queue()
     table = ac.load_glove()
     table.unit_matrix  # noqa: B018 - build the search matrix once, here, not in a user's rerun
+    offload.start()  # the worker process for one-off computations, started with the server's first page
     # A full garbage collection (Python's own; Streamlit's after every rerun is off in
     # .streamlit/config.toml) walks every tracked object: with pandas, Altair, scikit-learn
     # and GloVe's 400,000-word list loaded, ~150k that live as long as the process
@@ -234,51 +235,33 @@ def _training_store() -> TrainingStore:
     return TrainingStore()
 
 
+@st.cache_resource
+def training_vectors() -> ac.VectorTable:
+    """GloVe's rows for the word-sense sentences' words and sense words, all a training run looks up (a few
+    hundred of 400,000): what is sent to the worker process, under GloVe's own name (for its messages)."""
+    table = glove()
+    words = sorted({w for e in word_senses() for w in e.words} | {w for p in sense_pairs().values() for w in p})
+    words = [w for w in words if w in table]  # a missing word: the training's own error names it
+    return ac.VectorTable(table.name, words, np.asarray(table.matrix[[table.index[w] for w in words]]))
+
+
 def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.TrainingResult:
-    """One training run per (d_k, seed, learn), shared by every session; ``on_step`` sees only a fresh run."""
+    """One training run per (d_k, seed, learn), shared by every session, computed in the worker process
+    (ui/offload.py); ``on_step`` sees only a fresh run."""
     def train():
+        job = functools.partial(offload.run, ac.train_projections, training_vectors(), d_k=d_k, seed=seed,
+                                learn_projections=learn)
         if on_step is not None:
-            return ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn, on_step=on_step)
+            return job(on_step=on_step)
         with st.spinner("Training W_Q and W_K on the word-sense sentences…"):
-            return ac.train_projections(glove(), d_k=d_k, seed=seed, learn_projections=learn)
+            return job()
 
     return _training_store().get((int(d_k), int(seed), bool(learn)), train)
 
 
-class NeighbourCache:
-    """Nearest GloVe words per (vector, excluded words), shared by every session, at most ``size`` entries
-    (the least recently used go first). The vectors not cached yet are searched in ONE product (a pass
-    over GloVe's 400,000 rows is memory-bound: 80 MB of float32). Each entry keeps the best ``depth``
-    words, so the story (k=5) and the read-out (k=8) of one vector share a search (the best k are the
-    first k of the best ``depth``: nearest_words sorts by the float64 cosine)."""
-
-    def __init__(self, size: int = 2048, depth: int = 10):
-        self.size, self.depth = size, depth
-        self.entries: OrderedDict[tuple, tuple[int, list]] = OrderedDict()  # key -> (depth searched, rows)
-        self.lock = threading.Lock()
-
-    def get(self, queries: Sequence[tuple[np.ndarray, tuple[str, ...]]], k: int) -> list[list[tuple[str, float]]]:
-        keys = [(np.asarray(v, dtype=np.float64).tobytes(), tuple(ex)) for v, ex in queries]
-        with self.lock:
-            found = {key: self.entries[key][1] for key in keys if key in self.entries and self.entries[key][0] >= k}
-            for key in found:
-                self.entries.move_to_end(key)
-        missing = list(dict.fromkeys(key for key in keys if key not in found))
-        if missing:
-            vectors, depth = np.array([np.frombuffer(key[0]) for key in missing]), max(k, self.depth)  # (n, 50)
-            rows = ac.nearest_words(vectors, glove(), k=depth, exclude=[key[1] for key in missing])
-            with self.lock:
-                for key, row in zip(missing, rows):  # (a zero vector's [] is an answer too)
-                    found[key], self.entries[key] = row, (depth, row)
-                    self.entries.move_to_end(key)
-                while len(self.entries) > self.size:
-                    self.entries.popitem(last=False)
-        return [list(found[key][:k]) for key in keys]
-
-
 @st.cache_resource
 def _neighbour_cache() -> NeighbourCache:
-    return NeighbourCache()
+    return NeighbourCache(table=glove)
 
 
 def neighbours_of(queries: Sequence[tuple[np.ndarray, tuple[str, ...]]], k: int = 8) -> list[list[tuple[str, float]]]:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state, tables
+from ui import charts, controls, messages, offload, resources, state, tables
 
 settings = state.current_settings()
 
@@ -13,7 +13,7 @@ settings = state.current_settings()
 @st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…")
 def measured(seed: int) -> ac.ScalingMeasurement:
     resources.leave_queue()  # a new seed: the class's other runs go on meanwhile
-    return ac.measure_scaling(seed=seed)
+    return offload.run(ac.measure_scaling, seed=seed)  # in the worker process: see ui/offload.py
 
 
 st.title("Why scale by 1/√d_k?")
