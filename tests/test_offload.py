@@ -54,6 +54,13 @@ def test_training_in_the_worker_gives_the_server_process_numbers_exactly_with_ev
     assert threads == {threading.get_ident()}, "on_step runs in the thread that asked (the page's)"
 
 
+def test_the_worker_runs_numpy_on_one_thread():
+    """As in the server (resources.one_blas_thread): OpenBLAS's spare threads busy-wait after each product,
+    and a worker beside the server processes of a lecture hall took their CPU (measured: burst p95 worse)."""
+    threads = offload.run(offload._blas_threads)
+    assert threads and all(n == 1 for n in threads), threads
+
+
 def test_measurement_in_the_worker_is_the_same_and_errors_come_back_with_their_type_and_message():
     got, here = offload.run(ac.measure_scaling, seed=11), ac.measure_scaling(seed=11)
     for field in ("score_variance", "scaled_variance"):

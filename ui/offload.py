@@ -47,10 +47,14 @@ def enabled() -> bool:
 
 
 def _init_worker(reports) -> None:
-    """In the worker, once: keep its queue; numpy's BLAS on one thread (as in the server: same sums)."""
+    """In the worker, once: keep its queue; import the core, then put numpy's BLAS on one thread (as in the
+    server: the same sums; and OpenBLAS's spare threads busy-wait after every product, taking the CPU the
+    server processes need). The import comes first: threadpoolctl limits only libraries already loaded."""
     global _reports
     _reports = reports
     import threadpoolctl
+
+    import attention_core  # noqa: F401 - numpy and its BLAS, loaded before they are limited
 
     threadpoolctl.threadpool_limits(limits=1)
 
@@ -125,6 +129,13 @@ def start() -> None:
             _get_pool()
         except Exception:  # noqa: BLE001 - no worker: every call is computed in the server process then
             _forget()
+
+
+def _blas_threads() -> list[int]:
+    """In the worker: the thread count of every BLAS / OpenMP library loaded (for the tests)."""
+    import threadpoolctl
+
+    return [info["num_threads"] for info in threadpoolctl.threadpool_info()]
 
 
 def worker_pid() -> int | None:
