@@ -99,3 +99,17 @@ def test_with_the_worker_off_everything_is_computed_in_this_process(monkeypatch)
     got = offload.run(ac.train_projections, resources.training_vectors(), d_k=4, seed=1, steps=5,
                       on_step=lambda s, l: seen.append(threading.get_ident()))
     assert seen == [threading.get_ident()] * 5 and len(got.losses) == 5
+
+
+def test_the_learned_page_path_trains_once_in_the_worker_and_reports_every_step():
+    """resources.trained (the Learned page's call, with its live loss curve): a fresh (d_k, seed) is trained in
+    the worker, its 300 steps come back in order, and the stored run is the server-process run exactly; asked
+    again, it is the stored run (no training, no steps)."""
+    d_k, seed = 7, 4321  # a pair no other test trains
+    steps = []
+    run = resources.trained(d_k, seed, True, lambda step, loss: steps.append((step, loss)))
+    here = ac.train_projections(resources.glove(), d_k=d_k, seed=seed)
+    assert [s for s, _ in steps] == list(range(1, 301)) and [loss for _, loss in steps] == here.losses
+    assert np.array_equal(run.projections.W_Q, here.projections.W_Q) and run.losses == here.losses
+    again = []
+    assert resources.trained(d_k, seed, True, lambda *a: again.append(a)) is run and again == []
