@@ -57,6 +57,10 @@ HAPROXY_CFG = """\
 # written by scripts/lecture_hall.py for one run; regenerated on every start
 global
     maxconn {maxconn}
+    # a shared link can be long: bad-inputs.md's 100,000-character sentence arrives as a ~100 kB request
+    # line, which Streamlit (h11) opens; HAProxy's default 16 kB buffer answered it 400. Buffers are taken
+    # per request being parsed and given back (an open websocket holds none while idle).
+    tune.bufsize 262144
     log stdout format raw local0 notice
 
 defaults

@@ -337,6 +337,25 @@ def test_sigterm_stops_haproxy_and_every_streamlit_process():
     assert "stopped: every process of the hall has exited" in h.output()
 
 
+def test_a_100k_character_link_opens_through_the_proxy(hall, browser):
+    """bad-inputs.md's 100,000-character sentence arriving by a link opens through HAProxy as it does directly:
+    cut to its box, the 64-word notice shown (HAProxy's default 16 kB buffer answered such a link 400)."""
+    from tests.test_browser import LONG, SENTENCE_MAX_CHARS, link_for
+
+    lab = bs.LabPage.open(browser, hall)
+    try:
+        lab.goto(link_for(LONG))
+        notice = "Only the first 64 words"
+        bs.wait_until(lab.page, lambda: any(notice.lower() in a.lower() for a in bs.alert_texts(lab.page)),
+                      timeout=30_000, message=f"the {notice!r} notice through the proxy")
+        assert lab.text_input("Sentence 1").input_value() == LONG[:SENTENCE_MAX_CHARS]
+        wait_chips(lab, LONG[:SENTENCE_MAX_CHARS].split()[:64], "the first 64 words of the link's sentence")
+        assert server_of(lab, hall) in {s["name"] for s in hall.info["backends"]}
+        lab.assert_clean()
+    finally:
+        lab.close()
+
+
 def test_a_teacher_sees_the_answers_given_through_every_process(hall, browser):
     """The class poll through the proxy: students on both processes answer; the teacher's live count has them all."""
     from urllib.parse import parse_qs, urlsplit
