@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import http.cookiejar
+import io
 import json
 import os
 import random
@@ -611,6 +613,7 @@ class Result:
     load_before: str
     load_after: str
     died: str | None = None
+    proxy: dict | None = None  # through HAProxy: health-check failures, servers marked down, redispatches (deltas)
 
     @property
     def p95(self) -> float:
@@ -633,10 +636,26 @@ def print_spread(groups: list[list[Result]]) -> None:
               + ", ".join(S.ms(x) for x in p95s) + f" ({sum(len(r.errors) for r in runs)} errors)")
 
 
+PROXY_COUNTERS = {"chkfail": "health checks failed", "chkdown": "servers marked down",
+                  "wredis": "requests redispatched", "wretr": "connections retried"}
+
+
+def proxy_counters(target: Target) -> dict[str, int]:
+    """HAProxy's counters that would break stickiness (summed over the Streamlit servers); {} for one process."""
+    url = target.info.get("stats_url")
+    if not url:
+        return {}
+    with urllib.request.urlopen(url + ";csv", timeout=5) as r:
+        rows = [row for row in csv.DictReader(io.StringIO(r.read().decode().lstrip("# ")))
+                if row["pxname"] == "streamlit" and row["svname"] not in ("FRONTEND", "BACKEND")]
+    return {k: sum(int(row.get(k) or 0) for row in rows) for k in PROXY_COUNTERS}
+
+
 def run(target: Target, scenario: str, sessions: int, think: float, seconds: float, timeout: float, seed: int,
         pages: str) -> Result:
     load_before = S.loadavg()
     mem_start = memory(target)
+    proxy0 = proxy_counters(target)
     students, elapsed, samples, cpu, mem_open, client_cpu, others = asyncio.run(
         load(target, sessions, seconds, think, timeout, seed, pages))
     if TIMELINE:  # every action of the run, in the order sent (to see stalls: many slow actions at once)
@@ -655,7 +674,8 @@ def run(target: Target, scenario: str, sessions: int, think: float, seconds: flo
                   by_page, by_action, by_what, [s.open_latency for s in students if s.open_latency is not None],
                   [e for s in students for e in s.errors], cpu, mem_start, mem_open,
                   max((r for _, r, _ in samples), default=float("nan")), client_cpu, others, load_before,
-                  S.loadavg(), target.dead())
+                  S.loadavg(), target.dead(),
+                  {k: v - proxy0[k] for k, v in proxy_counters(target).items()} if proxy0 else None)
 
 
 # --- reports -----------------------------------------------------------------------------------------
@@ -692,6 +712,10 @@ def report(r: Result, pages: str) -> None:
         ["CPU of everything else on the machine during the run", f"{r.others_cpu * 100:.0f}% of a core",
          "~0 " + ("ok" if r.others_cpu < 0.15 else "BUSY: rerun")],
     ]
+    if r.proxy is not None:  # a failed check or a redispatch moves a student to another process: a new session
+        rows.append([" / ".join(PROXY_COUNTERS.values()) + " (HAProxy)",
+                     " / ".join(str(r.proxy[k]) for k in PROXY_COUNTERS),
+                     "0 " + ("ok" if not any(r.proxy.values()) else "OVER")])
     print(S.table(["load test", "value", "goal"], rows, title=f"\nLoad: {r.scenario}, {r.target}"))
     mrows = [[name, _mb(m["rss"]), _mb(m["pss"]), _mb(m["private"]), _mb(m["shared"]),
               f"{m['glove_rss']:.0f} / {m['glove_pss']:.0f} MB"] for name, m in r.mem_open.items()]
