@@ -4,16 +4,24 @@ without losing the call. Real processes, real GloVe rows; nothing mocked."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import signal
+import subprocess
+import sys
 import threading
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import attention_core as ac
 from ui import offload, resources
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +121,86 @@ def test_the_learned_page_path_trains_once_in_the_worker_and_reports_every_step(
     assert np.array_equal(run.projections.W_Q, here.projections.W_Q) and run.losses == here.losses
     again = []
     assert resources.trained(d_k, seed, True, lambda *a: again.append(a)) is run and again == []
+
+
+@pytest.fixture
+def fresh_worker():
+    """A new worker for the test (the current one dropped), and the failure count reset after it."""
+    offload._drop(offload._pool)
+    offload._failures = 0
+    yield
+    offload._failures = 0
+
+
+def test_the_worker_never_runs_the_servers_main_module_even_when_a_run_swapped_it(fresh_worker, tmp_path, monkeypatch):
+    """Streamlit replaces sys.modules['__main__'] with app.py's module on every run; spawn would make the
+    child re-import it (app.py run again, all of Streamlit in a worker that needs only the core)."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "fake_app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\nimport streamlit\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__, fake.__spec__ = str(script), None
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    assert offload.run(offload._loaded, "attention_core") is True  # (the worker answers)
+    assert offload.worker_pid() is not None
+    assert offload.run(offload._loaded, "streamlit") is False
+    assert not marker.exists(), "the worker ran the parent's main module"
+
+
+def test_dropping_a_dead_worker_twice_leaves_the_new_one_alone(fresh_worker):
+    """Two sessions whose calls met the same dead worker: the second drop must not shut the new worker down
+    (it cancelled other sessions' queued calls)."""
+    offload.start()
+    old = offload._pool
+    offload._drop(old)
+    assert offload.run(ac.measure_scaling, seed=5) is not None
+    new = offload._pool
+    assert new is not None and new is not old
+    offload._drop(old)  # the late second drop of the old worker
+    assert offload._pool is new
+    assert np.array_equal(offload.run(ac.measure_scaling, seed=6).score_variance,
+                          ac.measure_scaling(seed=6).score_variance)
+
+
+class _PageMovedOn(Exception):
+    pass
+
+
+def test_a_training_the_page_stops_following_is_stopped_in_the_worker(fresh_worker):
+    """Streamlit raises inside on_step when the student changes a setting: the worker stops that training at
+    its next step instead of finishing 2,000 steps that hold up the next computation."""
+    def on_step(step, loss):
+        if step == 3:
+            raise _PageMovedOn
+
+    with pytest.raises(_PageMovedOn):
+        offload.run(ac.train_projections, resources.training_vectors(), d_k=16, seed=0, steps=2000, on_step=on_step)
+    assert offload.run(offload._ready) is True  # one worker, in order: the stopped training is over
+    reports = []
+    with contextlib.suppress(queue.Empty):
+        while True:
+            reports.append(offload._progress.get(timeout=0.5))
+    steps = [step for _, step, _ in reports if step is not None]  # those after the page's step 3
+    assert reports and reports[-1][1] is None, "the stopped call still ends its reports"
+    assert max(steps, default=3) < 2000, f"the worker finished the abandoned training ({max(steps)} steps)"
+
+
+def test_a_worker_dies_with_its_server_process(tmp_path):
+    """A server killed outright (SIGKILL, out of memory) leaves no worker behind. The worker is started from
+    a thread that has ended by then, as in a server (a session's run thread)."""
+    code = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from ui import offload\n"
+            "import threading; t = threading.Thread(target=offload.start); t.start(); t.join()\n"
+            "print(offload.run(offload._ready), offload.worker_pid(), flush=True)\n"
+            "time.sleep(60)\n")
+    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        ok, pid = server.stdout.readline().split()
+        assert ok == "True" and _alive(int(pid))
+    finally:
+        server.kill()
+        server.wait(10)
+    deadline = time.monotonic() + 10
+    while _alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(int(pid)), "the worker outlived its server"

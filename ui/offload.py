@@ -14,8 +14,11 @@ from the worker's reports on a queue. The numbers are the same as in the server 
 the same float64 inputs, with numpy's BLAS on one thread in both.
 
 The worker is started with ``spawn`` (a fresh interpreter: forking the server's threads would be unsafe),
-once per server process, on first use. If it cannot start or dies (out of memory, killed), the call is
-computed in the server process instead, as before, and the next call starts a new worker.
+once per server process, on first use, without the parent's main module (see ``_without_main``). If it
+cannot start or dies (out of memory, killed), the call is computed in the server process instead, as
+before, and the next call starts a new worker; if the server dies, so does its worker.
+A training whose page stops following it (the student changed a setting: Streamlit raises inside
+``on_step``) is stopped in the worker at its next step, so it does not hold up the next one.
 ``ATTENTION_LAB_WORKER=0`` turns the worker off (everything in the server process).
 """
 
@@ -23,13 +26,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import itertools
 import multiprocessing as mp
+import multiprocessing.spawn
 import os
 import queue
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
@@ -38,20 +42,29 @@ SENTINEL_WAIT_S = 10.0  # after the result: how long the last progress reports m
 
 _lock = threading.Lock()
 _pool: cf.ProcessPoolExecutor | None = None
-_progress = None  # the queue the worker reports training steps on (token, step, loss); (token, None, None) ends
-_reports = None  # in the worker: the same queue
+_progress = None  # the queue the worker reports training steps on (call id, step, loss); (id, None, None) ends
+_stop = None  # a shared int: the id of the call the server stopped following (its worker stops it)
+_ids = itertools.count(1)
+_spawning = threading.local()  # .now: this thread is starting the worker (see _without_main)
+_reports = _stopped = None  # in the worker: the same queue and shared int
+
+
+class Stopped(Exception):
+    """In the worker: the server stopped following this call (its page moved on)."""
 
 
 def enabled() -> bool:
     return os.environ.get(ENV, "1").strip() != "0"
 
 
-def _init_worker(reports) -> None:
-    """In the worker, once: keep its queue; import the core, then put numpy's BLAS on one thread (as in the
-    server: the same sums; and OpenBLAS's spare threads busy-wait after every product, taking the CPU the
-    server processes need). The import comes first: threadpoolctl limits only libraries already loaded."""
-    global _reports
-    _reports = reports
+def _init_worker(reports, stopped, server_pid: int) -> None:
+    """In the worker, once: die with the server; keep the queue; import the core, then put numpy's BLAS on
+    one thread (as in the server: the same sums; OpenBLAS's spare threads busy-wait after every product,
+    taking the CPU the server processes need). The import comes first: threadpoolctl limits only
+    libraries already loaded."""
+    global _reports, _stopped
+    threading.Thread(target=_watch_server, args=(server_pid,), daemon=True, name="watch-server").start()
+    _reports, _stopped = reports, stopped
     import threadpoolctl
 
     import attention_core  # noqa: F401 - numpy and its BLAS, loaded before they are limited
@@ -59,67 +72,105 @@ def _init_worker(reports) -> None:
     threadpoolctl.threadpool_limits(limits=1)
 
 
-def _call(fn: Callable, args: tuple, kwargs: dict, token: str | None):
-    """In the worker: ``fn(*args, **kwargs)``, with an ``on_step`` that reports to the server when ``token``."""
-    if token is None:
+def _watch_server(server_pid: int, every: float = 0.5) -> None:
+    """In the worker: exit when the server process is gone, even killed outright (SIGKILL, out of memory),
+    so no worker is left behind. Not PR_SET_PDEATHSIG: that signal follows the *thread* that started the
+    worker (a session's run thread, which ends with its run), not the server process."""
+    while os.getppid() == server_pid:
+        time.sleep(every)
+    os._exit(0)
+
+
+def _call(fn: Callable, args: tuple, kwargs: dict, call_id: int | None):
+    """In the worker: ``fn(*args, **kwargs)``, with an ``on_step`` that reports to the server when ``call_id``
+    (and stops the computation when the server stopped following it)."""
+    if call_id is None:
         return fn(*args, **kwargs)
+
+    def on_step(step, loss):
+        if _stopped.value == call_id:
+            raise Stopped(call_id)
+        _reports.put((call_id, int(step), float(loss)))
+
     try:
-        return fn(*args, **kwargs, on_step=lambda step, loss: _reports.put((token, int(step), float(loss))))
+        return fn(*args, **kwargs, on_step=on_step)
     finally:
-        _reports.put((token, None, None))  # after every step's report (one queue, in order)
+        _reports.put((call_id, None, None))  # after every step's report (one queue, in order)
 
 
 def _ready() -> bool:
     return True
 
 
+def _loaded(module: str) -> bool:
+    """In the worker: is ``module`` imported there (for the tests: Streamlit must not be)."""
+    return module in sys.modules
+
+
+_real_preparation_data = multiprocessing.spawn.get_preparation_data
+
+
+def _preparation_data(name):
+    """``spawn`` tells the child to re-import the parent's ``__main__``: for a server, the module of whichever
+    session's run started last (Streamlit swaps ``sys.modules["__main__"]`` for app.py on every run), and
+    with it all of Streamlit (a 163 MB worker instead of ~40 MB, and app.py run as ``__mp_main__``). The
+    worker needs only the core, so for the worker's own start (this thread, flagged) both are left out."""
+    data = _real_preparation_data(name)
+    if getattr(_spawning, "now", False):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+multiprocessing.spawn.get_preparation_data = _preparation_data
+
+
 @contextlib.contextmanager
-def _main_hidden():
-    """While the worker starts: ``spawn`` re-imports the parent's ``__main__`` in the child, which for a
-    server is Streamlit's command line (and all of Streamlit: 162 MB for the worker instead of ~35 MB).
-    The worker needs only the core, so the main module's name and file are hidden for that moment."""
-    main = sys.modules.get("__main__")
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
-    main.__dict__.pop("__file__", None)
-    if main is not None:
-        main.__spec__ = None  # (read by multiprocessing: must exist)
+def _without_main():
+    _spawning.now = True
     try:
         yield
     finally:
-        if main is not None:
-            main.__dict__.pop("__spec__", None)
-            main.__dict__.update(saved)
+        _spawning.now = False
 
 
-def _get_pool() -> tuple[cf.ProcessPoolExecutor, object]:
-    global _pool, _progress
+MAX_FAILURES = 3  # workers that die or fail to start, in a row: then this process computes everything itself
+_failures = 0
+
+
+def _get_pool() -> tuple[cf.ProcessPoolExecutor, object, object]:
+    global _pool, _progress, _stop
     with _lock:
         if _pool is None:
+            if _failures >= MAX_FAILURES:
+                raise RuntimeError("the worker process failed to start or died too often")
             ctx = mp.get_context("spawn")
-            _progress = ctx.Queue()
-            _pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(_progress,))
-            with _main_hidden():  # the worker process starts now, on this first task (one worker, kept)
-                _pool.submit(_ready)
-        return _pool, _progress
+            _progress, _stop = ctx.Queue(), ctx.Value("q", 0, lock=False)
+            pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
+                                          initargs=(_progress, _stop, os.getpid()))
+            try:
+                with _without_main():  # the worker process starts now, in this thread, on this first task
+                    pool.submit(_ready)
+            except BaseException:
+                pool.shutdown(wait=False)
+                raise
+            _pool = pool
+        return _pool, _progress, _stop
 
 
-def _forget() -> None:
-    """A worker that failed to start: the next call tries a new one."""
-    global _pool
+def _drop(pool: cf.ProcessPoolExecutor | None) -> None:
+    """Forget a worker that failed (the next call starts a new one), if it is still the current one; the
+    calls already given to it end on their own (broken: computed in the server; never cancelled here)."""
+    global _pool, _failures
     with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _drop(pool: cf.ProcessPoolExecutor) -> None:
-    """Forget a broken worker (the next call starts a new one)."""
-    global _pool
-    with _lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:  # a worker that did not start (nothing was kept)
+            _failures += 1
+            return
+        if _pool is not pool:
+            return  # already dropped (by another session's call to the same worker)
+        _failures += 1  # a worker that died
+        _pool = None
+    pool.shutdown(wait=False)
 
 
 def start() -> None:
@@ -128,7 +179,7 @@ def start() -> None:
         try:
             _get_pool()
         except Exception:  # noqa: BLE001 - no worker: every call is computed in the server process then
-            _forget()
+            _drop(_pool)
 
 
 def _blas_threads() -> list[int]:
@@ -150,29 +201,38 @@ def run(fn: Callable, *args, on_step: Callable[[int, float], None] | None = None
 
     ``fn`` must be a module-level function and its arguments picklable. ``on_step``, if given, is passed
     to ``fn`` as a callback and called here, in this thread, as the worker reports each step (one caller
-    with ``on_step`` at a time: resources.TrainingStore trains one run at a time)."""
+    with ``on_step`` at a time: resources.TrainingStore trains one run at a time). If ``on_step`` raises
+    (Streamlit stopping the page's run), the worker stops that computation at its next step."""
     def here():
         return fn(*args, **kwargs, **({"on_step": on_step} if on_step is not None else {}))
 
     if not enabled():
         return here()
+    pool = None
     try:
-        pool, reports = _get_pool()
-        token = uuid.uuid4().hex if on_step is not None else None
-        future = pool.submit(_call, fn, args, kwargs, token)
+        pool, reports, stop = _get_pool()
+        call_id = next(_ids) if on_step is not None else None
+        future = pool.submit(_call, fn, args, kwargs, call_id)
     except Exception:  # noqa: BLE001 - the worker cannot start or take work: computed here, as before
-        _forget()
-        return here()
-    try:
-        if token is not None:
-            _follow(future, reports, token, on_step)
-        return future.result()
-    except BrokenProcessPool:  # the worker died: this call in the server process, a new worker next time
         _drop(pool)
         return here()
+    try:
+        if call_id is not None:
+            try:
+                _follow(future, reports, call_id, on_step)
+            except BaseException:
+                stop.value = call_id  # nobody follows it any more: the worker stops it at its next step
+                raise
+        result = future.result()
+    except (BrokenProcessPool, cf.CancelledError):  # the worker died: computed here, a new worker next time
+        _drop(pool)
+        return here()
+    global _failures
+    _failures = 0  # (a call that came back: the worker works)
+    return result
 
 
-def _follow(future: cf.Future, reports, token: str, on_step: Callable[[int, float], None]) -> None:
+def _follow(future: cf.Future, reports, call_id: int, on_step: Callable[[int, float], None]) -> None:
     """Call ``on_step`` for the worker's reports of this call, until its end marker (or the call failed)."""
     done_at = None
     while True:
@@ -180,13 +240,13 @@ def _follow(future: cf.Future, reports, token: str, on_step: Callable[[int, floa
             got, step, loss = reports.get(timeout=0.05)
         except queue.Empty:
             if future.done():
-                if future.exception() is not None:
+                if future.cancelled() or future.exception() is not None:
                     return  # the worker died or fn raised: no more reports to wait for
                 done_at = done_at or time.monotonic()
                 if time.monotonic() - done_at > SENTINEL_WAIT_S:
                     return
             continue
-        if got != token:
+        if got != call_id:
             continue  # an abandoned call's late report
         if step is None:
             return

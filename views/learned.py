@@ -42,7 +42,7 @@ def draw_loss(values: list[float]) -> None:
 
 
 def on_step(step: int, loss: float) -> None:
-    losses.append(loss)
+    losses[:] = [*losses[:step - 1], loss]  # step 1 again (a worker died: the server retrains) restarts the curve
     if step % 25 == 0 or step == 1:
         progress.progress(step / 300, text=f"training: step {step}, loss {loss:.4f}")
         draw_loss(losses)
