@@ -14,7 +14,7 @@ from the worker's reports on a queue. The numbers are the same as in the server 
 the same float64 inputs, with numpy's BLAS on one thread in both.
 
 The worker is started with ``spawn`` (a fresh interpreter: forking the server's threads would be unsafe),
-once per server process, on first use, without the parent's main module (see ``_without_main``). If it
+once per server process, on first use, without the parent's main module (see ``_preparation_data``). If it
 cannot start or dies (out of memory, killed), the call is computed in the server process instead, as
 before, and the next call starts a new worker; if the server dies, so does its worker.
 A training whose page stops following it (the student changed a setting: Streamlit raises inside
@@ -25,7 +25,6 @@ A training whose page stops following it (the student changed a setting: Streaml
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import itertools
 import multiprocessing as mp
 import multiprocessing.spawn
@@ -45,7 +44,7 @@ _pool: cf.ProcessPoolExecutor | None = None
 _progress = None  # the queue the worker reports training steps on (call id, step, loss); (id, None, None) ends
 _stop = None  # a shared int: the id of the call the server stopped following (its worker stops it)
 _ids = itertools.count(1)
-_spawning = threading.local()  # .now: this thread is starting the worker (see _without_main)
+_spawning = threading.local()  # .now: this thread is starting the worker (see _preparation_data)
 _reports = _stopped = None  # in the worker: the same queue and shared int
 
 
@@ -125,15 +124,6 @@ def _preparation_data(name):
 multiprocessing.spawn.get_preparation_data = _preparation_data
 
 
-@contextlib.contextmanager
-def _without_main():
-    _spawning.now = True
-    try:
-        yield
-    finally:
-        _spawning.now = False
-
-
 MAX_FAILURES = 3  # workers that die or fail to start, in a row: then this process computes everything itself
 _failures = 0
 
@@ -148,12 +138,14 @@ def _get_pool() -> tuple[cf.ProcessPoolExecutor, object, object]:
             _progress, _stop = ctx.Queue(), ctx.Value("q", 0, lock=False)
             pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
                                           initargs=(_progress, _stop, os.getpid()))
+            _spawning.now = True  # the worker process starts now, in this thread, on this first task
             try:
-                with _without_main():  # the worker process starts now, in this thread, on this first task
-                    pool.submit(_ready)
+                pool.submit(_ready)
             except BaseException:
                 pool.shutdown(wait=False)
                 raise
+            finally:
+                _spawning.now = False
             _pool = pool
         return _pool, _progress, _stop
 
@@ -179,7 +171,7 @@ def start() -> None:
         try:
             _get_pool()
         except Exception:  # noqa: BLE001 - no worker: every call is computed in the server process then
-            _drop(_pool)
+            _drop(None)
 
 
 def _blas_threads() -> list[int]:

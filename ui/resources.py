@@ -248,13 +248,10 @@ def training_vectors() -> ac.VectorTable:
 def trained(d_k: int, seed: int, learn: bool = True, on_step=None) -> ac.TrainingResult:
     """One training run per (d_k, seed, learn), shared by every session, computed in the worker process
     (ui/offload.py); ``on_step`` sees only a fresh run."""
-    def train():
-        job = functools.partial(offload.run, ac.train_projections, training_vectors(), d_k=d_k, seed=seed,
-                                learn_projections=learn)
-        if on_step is not None:
-            return job(on_step=on_step)
-        with st.spinner("Training W_Q and W_K on the word-sense sentences…"):
-            return job()
+    def train():  # the page's own progress (on_step), else a spinner
+        with contextlib.nullcontext() if on_step else st.spinner("Training W_Q and W_K on the word-sense sentences…"):
+            return offload.run(ac.train_projections, training_vectors(), d_k=d_k, seed=seed, learn_projections=learn,
+                               on_step=on_step)
 
     return _training_store().get((int(d_k), int(seed), bool(learn)), train)
 

@@ -42,7 +42,8 @@ def draw_loss(values: list[float]) -> None:
 
 
 def on_step(step: int, loss: float) -> None:
-    losses[:] = [*losses[:step - 1], loss]  # step 1 again (a worker died: the server retrains) restarts the curve
+    del losses[step - 1:]  # step 1 again (a worker died: the server retrains) restarts the curve
+    losses.append(loss)
     if step % 25 == 0 or step == 1:
         progress.progress(step / 300, text=f"training: step {step}, loss {loss:.4f}")
         draw_loss(losses)
