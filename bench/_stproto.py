@@ -48,6 +48,7 @@ class Widget:
     query_param_key: str
     options: tuple = ()  # tabs: the tab labels; selectbox / radio / button_group: the offered options
     sidebar: bool = False  # drawn in the sidebar (kept on a page switch; the page's own widgets are not)
+    fragment_id: str = ""  # the st.fragment that drew it ("" = the whole run): its change reruns only that
 
     def state(self) -> WidgetState:
         ws = WidgetState(id=self.id)
@@ -227,6 +228,12 @@ class Session:
 
     async def rerun(self, changes: dict[str, object] | None = None, timeout: float = 60.0,
                     keep_charts: bool = False) -> RunResult:
+        """The rerun a change of ``changes`` causes: as in the browser, only the fragment that drew the
+        changed widget(s) when they all come from one ``st.fragment``, else the whole page."""
+        fragments = {self.widgets[k].fragment_id for k in changes or ()}
+        fragment_id = fragments.pop() if len(fragments) == 1 else ""
+        if fragment_id:
+            return await self._fragment_run(fragment_id, changes, timeout, keep_charts)
         msg = self.back_msg(changes)
         self.auto_reruns = {}  # a full run registers the timers of the fragments it draws again
         t0 = time.perf_counter()
@@ -235,14 +242,26 @@ class Session:
 
     async def fragment_rerun(self, fragment_id: str, timeout: float = 60.0) -> RunResult:
         """What the browser sends when a fragment's ``run_every`` timer fires: only that fragment reruns."""
-        msg = self.back_msg()
+        return await self._fragment_run(fragment_id, None, timeout, False, auto=True)
+
+    async def _fragment_run(self, fragment_id: str, changes, timeout: float, keep_charts: bool,
+                            auto: bool = False) -> RunResult:
+        """Only ``fragment_id`` reruns: the widgets drawn outside fragments stay (the sidebar, the page's
+        own); after a change, those of fragments go and come back as this run draws them (a fragment's run
+        draws the fragments inside it; a sibling fragment's widgets are dropped here although the browser
+        keeps them: no bench action changes one after another fragment's run). A timer's run (``auto``)
+        replaces only its own fragment's widgets."""
+        msg = self.back_msg(changes)
         msg.rerun_script.fragment_id = fragment_id
-        msg.rerun_script.is_auto_rerun = True
-        kept = dict(self.widgets)
+        msg.rerun_script.is_auto_rerun = auto
+        kept = {k: w for k, w in self.widgets.items()
+                if (w.fragment_id != fragment_id if auto else not w.fragment_id)}
+        touched = set(self.touched)
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        r = await asyncio.wait_for(self._read_run(t0, False), timeout)
-        self.widgets = {**kept, **self.widgets}  # a fragment run redraws only its own widgets
+        r = await asyncio.wait_for(self._read_run(t0, keep_charts), timeout)
+        self.widgets = {**kept, **self.widgets}
+        self.touched |= touched & set(kept)
         return r
 
     async def _read_run(self, t0: float, keep_charts: bool) -> RunResult:
@@ -270,7 +289,7 @@ class Session:
                 bk = block.WhichOneof("type")
                 if bk == "tab_container" and block.tab_container.id:
                     tabs = _tabs_widget(block)
-                    tabs.sidebar = _in_sidebar(fm)
+                    tabs.sidebar, tabs.fragment_id = _in_sidebar(fm), fm.delta.fragment_id
                     seen[tabs.key] = tabs
                 elif bk == "tab" and tabs is not None:
                     tabs.options += (block.tab.label,)
@@ -282,7 +301,7 @@ class Session:
                 elements[ek] = elements.get(ek, 0) + 1
                 if ek in WIDGET_TYPES:
                     w = _widget_from_element(ek, getattr(el, ek))
-                    w.sidebar = _in_sidebar(fm)
+                    w.sidebar, w.fragment_id = _in_sidebar(fm), fm.delta.fragment_id
                     old = self.widgets.get(w.key)
                     if old is not None and old.id == w.id:
                         # the default of its first drawing: a widget whose key already holds a value is built

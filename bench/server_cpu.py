@@ -87,71 +87,45 @@ class PageSession(P.Session):
     def __init__(self, port: int, url_path: str, query: str = ""):
         super().__init__(port)
         self.url_path, self.query = url_path, query
-        self.fragment_of: dict[str, str] = {}  # widget id -> the fragment that drew it ("" = none)
-        self.options_of: dict[str, list[str]] = {}  # widget id -> its options (selectbox, segmented control)
 
     async def open(self) -> P.RunResult:
         await self.connect(self.query)
         self.context_url = f"http://127.0.0.1:{self.port}/{self.url_path}" + (f"?{self.query}" if self.query else "")
-        self._watch_fragments()
         msg = self.back_msg()
         msg.rerun_script.page_name = self.url_path  # as the browser's first rerun on a page's address
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         return await asyncio.wait_for(self._read_run(t0, False), 60)
 
-    def _watch_fragments(self) -> None:
-        """Note which fragment drew each widget (the browser sends that fragment's id when the widget changes)."""
-        recv = self.ws.recv
-
-        async def watched_recv():
-            data = await recv()
-            fm = P.ForwardMsg()
-            fm.ParseFromString(data)
-            if fm.WhichOneof("type") == "delta" and fm.delta.WhichOneof("type") == "new_element":
-                el = fm.delta.new_element
-                kind = el.WhichOneof("type")
-                if kind in P.WIDGET_TYPES:
-                    self.fragment_of[getattr(el, kind).id] = fm.delta.fragment_id
-                    if kind in ("selectbox", "button_group"):
-                        opts = getattr(el, kind).options
-                        self.options_of[getattr(el, kind).id] = [getattr(o, "content", o) for o in opts]
-            return data
-
-        self.ws.recv = watched_recv
-
-    async def change(self, key: str, value) -> P.RunResult:
-        """A page control changed: a fragment rerun when a fragment drew it (as the browser does), else a rerun."""
-        before = dict(self.widgets)
-        msg = self.back_msg({key: value})
-        msg.rerun_script.fragment_id = self.fragment_of.get(self.widgets[key].id, "")
-        t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        r = await asyncio.wait_for(self._read_run(t0, False), 60)
-        if r.status == FRAGMENT_DONE:  # the page's other widgets are still there, in the browser too
-            self.widgets = {**before, **self.widgets}
-        return r
-
 
 FRAGMENT_DONE = P.ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 
-# Page controls measured with --controls: (page title, the page's link, widget key). Each change picks the
-# widget's next option; a control drawn inside an st.fragment reruns only that fragment, as in the browser.
-CONTROLS = [("Sentence Lab", "tab=Attention", "matrix_view"), ("Step by step", "sbs_step=By+hand", "sbs_row")]
+# Page controls measured with --controls: (page title, the page's link, widget key, values). Each change
+# picks the next of ``values`` (None: the widget's own options); as in the browser, a control drawn inside
+# an st.fragment reruns only that fragment (bench/_stproto.Session.rerun). The burst's page actions.
+CONTROLS = [("Sentence Lab", "", "tab", None), ("Sentence Lab", "tab=Attention", "matrix_view", None),
+            ("Step by step", "", "sbs_step", None), ("Step by step", "", "sbs_sentence", None),
+            ("Step by step", "sbs_step=By+hand", "sbs_row", None), ("Why scale?", "", "scale_seed", (0, 1, 2, 3)),
+            ("Why projections?", "", "wp_part", None), ("Word order", "", "wo_s1",
+            ("the cat chased the dog", "the dog chased the cat", "my sister called my brother")),
+            ("Multi-head", "", "heads", None), ("Exercises", "", "exercise", None)]
 
 
-async def control_edits(port: int, pid: int, title: str, query: str, key: str, n: int, pause: float) -> dict:
+async def control_edits(port: int, pid: int, title: str, query: str, key: str, values, n: int,
+                        pause: float) -> dict:
     url = next(u.lstrip("/") for t, u, _ in S.APP_PAGES if t == title)
     s = PageSession(port, url, query)
     check(await s.open(), f"open /{url}?{query}")
+    if title == "Step by step" and key == "sbs_sentence":  # two sentences to pick from
+        check(await s.rerun({"s2": "I love apple juice"}), "sentence 2")
     try:
         w = s.widgets[key]
-        options = s.options_of[w.id]
+        options = list(values or w.options)
         statuses = set()
 
         async def one(i: int) -> None:
             value = options[i % len(options)]
-            r = await s.change(key, [value] if w.kind == "button_group" else value)
+            r = await s.rerun({key: [value] if w.kind == "button_group" else value})
             check(r, f"{key} on /{url}")
             statuses.add(r.status)
             await asyncio.sleep(pause)
@@ -442,8 +416,9 @@ def main() -> int:
                       f"other threads {th['others'] / len(values) * 1000:.1f})", flush=True)
         controls = []
         if args.controls:
-            for title, query, key in CONTROLS:
-                r = asyncio.run(control_edits(server.port, server.pid, title, query, key, args.edits, args.pause))
+            for title, query, key, values in CONTROLS:
+                r = asyncio.run(control_edits(server.port, server.pid, title, query, key, values, args.edits,
+                                              args.pause))
                 r["per_change"] = max(0.0, r["per_change"] - idle * args.pause)
                 controls.append([f"{title}: {key} (?{query})", args.edits, f"{r['per_change'] * 1000:.1f}",
                                  "fragment rerun" if r["fragment"] else "whole page"])

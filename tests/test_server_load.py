@@ -121,6 +121,40 @@ def test_no_deadlock_when_a_run_waits_for_the_one_that_left_the_queue():
     assert done == ["a", "b"] and not ta.is_alive() and not tb.is_alive()
 
 
+def test_a_fragments_own_rerun_queues_for_a_slot_like_a_page_run():
+    """A page control's fragment rerun (no app.py around it) waits for the slot a whole run holds."""
+    events, first_in = [], threading.Event()
+
+    def page_run():
+        with resources.run_slot():
+            events.append("page start")
+            first_in.set()
+            time.sleep(0.3)
+            events.append("page end")
+
+    a = _in_thread(page_run)
+    assert first_in.wait(5)
+    b = _in_thread(resources.queued(lambda: events.append("fragment")))
+    a.join(5), b.join(5)
+    assert events == ["page start", "page end", "fragment"]
+
+
+def test_a_fragment_inside_a_page_run_uses_the_runs_slot():
+    """Called by its page's whole run it takes no second slot (there is one: that would wait for itself),
+    also after the run left the queue for a long computation."""
+    done = []
+
+    def page_run():
+        with resources.run_slot():
+            resources.queued(lambda: done.append("fragment in the run"))()
+            resources.leave_queue()
+            resources.queued(lambda: done.append("after leaving the queue"))()
+
+    t = _in_thread(page_run)
+    t.join(5)
+    assert not t.is_alive() and done == ["fragment in the run", "after leaving the queue"]
+
+
 def test_leave_queue_outside_a_run_does_nothing():
     """AppTest's runs, fragments and other threads hold no slot: leave_queue must not release one."""
     resources.leave_queue()

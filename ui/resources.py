@@ -77,7 +77,7 @@ def source(obj) -> str:
 RUN_SLOTS = 1
 RUN_SLOT_WAIT_S = 10.0
 _RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
-_HOLDS = threading.local()  # .slot: this thread holds a run slot now
+_HOLDS = threading.local()  # .slot: this thread holds a run slot now; .run: it is in a queued run
 
 
 @contextlib.contextmanager
@@ -97,13 +97,33 @@ def run_slot():
     RUN_SLOT_WAIT_S goes ahead without a slot. A session that asks for a new run while it waits
     leaves at its first Streamlit call after the wait, as it would from any run."""
     got = _RUN_SLOTS.acquire(timeout=RUN_SLOT_WAIT_S)
-    _HOLDS.slot = got
+    _HOLDS.slot, _HOLDS.run = got, True
     try:
         yield got
     finally:
+        _HOLDS.run = False
         if _HOLDS.slot:
             _HOLDS.slot = False
             _RUN_SLOTS.release()
+
+
+def fragment(func):
+    """``st.fragment`` for a page's own controls, queued like a page run: a change of a widget it draws
+    reruns only ``func`` (not the sidebar and the rest of the page: about half the elements of a run), and
+    that rerun takes a run slot as app.py's whole runs do (:func:`queued`)."""
+    return st.fragment(queued(func))
+
+
+def queued(func):
+    """``func`` run in a run slot, unless this thread is already in a queued run (a whole page run calls
+    its fragments in the slot it holds, even after :func:`leave_queue`: never taken twice)."""
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        if getattr(_HOLDS, "run", False):
+            return func(*args, **kwargs)
+        with run_slot():
+            return func(*args, **kwargs)
+    return run
 
 
 def leave_queue() -> None:

@@ -10,14 +10,13 @@ settings = state.current_settings()
 st.title("Exercises")
 st.caption("The tutorial's three practice exercises. Type your answer, check it, and open the worked solution "
            "when you want it.")
-ex2, ex3, ex1 = controls.tabs("exercise")
 
 
 def verdict(ok: bool, text: str) -> None:
     (messages.success if ok else messages.error)(text)
 
 
-@st.fragment  # checking an answer reruns only this exercise, not the sidebar and the page
+@resources.fragment  # checking an answer reruns only this exercise, not the sidebar and the page
 def exercise_2() -> None:
     st.markdown("**cat = [1, 2], sat = [3, 1], mat = [2, 3]**. Compute (a) the dot products of *cat* with "
                 "cat, sat and mat, (b) the softmax weights for *cat*, (c) the new *cat* = the weighted sum of "
@@ -45,12 +44,7 @@ def exercise_2() -> None:
                    "softmax: " + ", ".join(f"{w:.4f}" for w in ac.exercise_2_expected()["weights"]["scaled"]))
 
 
-with ex2:
-    if ex2.open:
-        exercise_2()
-
-
-@st.fragment  # the same: checking the shapes reruns only this exercise
+@resources.fragment  # the same: checking the shapes reruns only this exercise
 def exercise_3() -> None:
     st.markdown("A sentence of **20 words**, embeddings of **512** numbers, Q, K, V of **64**. What are the "
                 "shapes (rows x columns) of these matrices?")
@@ -76,11 +70,6 @@ def exercise_3() -> None:
             ("output", run.contextual_embeddings))), language=None)
 
 
-with ex3:
-    if ex3.open:
-        exercise_3()
-
-
 def exercise_1_runs(guess) -> None:
     sentence, words = ac.EXERCISE_1_SENTENCE, ac.tokenize(ac.EXERCISE_1_SENTENCE).words
     glove, learned = resources.glove(), resources.trained(16, 0).projections
@@ -97,10 +86,20 @@ def exercise_1_runs(guess) -> None:
                 messages.info(ac.check_exercise_1([guess], row, words, k=1)["sentence"])
 
 
-with ex1:
-    if ex1.open:
-        question = ac.lesson.EXERCISES["ex1"]
-        st.caption("The tutorial asks which words bank attends to: guess the one it weights most, then see the "
-                   "real weights under three mechanisms.")
-        guess = poll.predict(question)  # asked to the class too, when there is one
-        poll.ask(question, guess, lesson.exercise_1, lambda m: exercise_1_runs(guess))
+def exercise_1() -> None:
+    question = ac.lesson.EXERCISES["ex1"]
+    st.caption("The tutorial asks which words bank attends to: guess the one it weights most, then see the "
+               "real weights under three mechanisms.")
+    guess = poll.predict(question)  # asked to the class too, when there is one
+    poll.ask(question, guess, lesson.exercise_1, lambda m: exercise_1_runs(guess))
+
+
+@resources.fragment  # another exercise reruns only the exercises, not the sidebar and the page
+def exercise_tabs() -> None:
+    for tab, draw in zip(controls.tabs("exercise"), (exercise_2, exercise_3, exercise_1)):
+        with tab:
+            if tab.open:
+                draw()
+
+
+exercise_tabs()

@@ -15,41 +15,48 @@ st.caption("The paper runs several attentions side by side, each with its own W_
 name, text = state.lesson_sentence(settings)
 d_model = state.embedding_source(settings).dim if settings.embeddings != "upload" else None
 offered = [h for h in ("1", "2", "5", "10") if d_model and d_model % int(h) == 0] or ["1"]
-h = int(controls.widget("heads", options=offered))
-learned = settings.projections == "learned" and settings.embeddings == "glove"
-changes = {"heads": h}
-if learned and h == 2:  # the trained heads saw X + positions: give them what they were trained on
-    changes["positions"] = resources.trained_heads().config.position_strength
-elif learned and h > 1:
-    changes["projections"] = "random"
-    messages.info(f"Trained heads exist for 2 heads: showing {h} random heads instead.")
-try:
-    res = state.analyse(text, settings, **changes)
-except ac.AttentionLabError as exc:
-    messages.problem(name, exc)
-    st.stop()
-if res.heads is None:  # one head: the attention of every other page
-    charts.show(charts.heatmap(res.trace.attention_weights, res.words, title="head 1 (the only one)",
-                               value_name="weight", masked=res.blocked))
-if res.heads is not None:
-    view = ac.lessons.heads_view(res)
-    words = res.words
-    kind = {"identity": "off: each head compares the words on its own slice of dimensions", "random":
-            "random, seeded per head", "learned": "trained: one for the sense, one for the previous word"}
-    st.caption(f"Heads: {kind.get(res.heads.projections.kind, res.heads.projections.kind)}.")
-    cols = st.columns(min(h, 5))
-    for k in range(h):
-        with cols[k % len(cols)]:
-            charts.show(charts.heatmap(view.weights[k], words, title=f"head {k + 1}", value_name="weight",
-                                       masked=res.blocked, size=330 if h <= 2 else 150))
-    if view.target_rows is not None:
-        target = words[res.target_index]
-        shares = pd.DataFrame({"head": [f"head {k + 1}" for k in range(h)],
-                               f"weight on each word ({', '.join(words)})":
-                                   [" ".join(f"{w:.2f}" for w in row) for row in view.target_rows],
-                               f"length of what it adds to '{target}'": view.contribution.round(3)})
-        st.table(tables.arrow(shares), hide_index=True)  # a static table: a data grid costs the browser far more
-    st.code("\n".join(view.shapes), language=None)
+
+
+@resources.fragment  # another number of heads reruns only the heads, not the sidebar and the page
+def heads() -> None:
+    h = int(controls.widget("heads", options=offered))
+    learned = settings.projections == "learned" and settings.embeddings == "glove"
+    changes = {"heads": h}
+    if learned and h == 2:  # the trained heads saw X + positions: give them what they were trained on
+        changes["positions"] = resources.trained_heads().config.position_strength
+    elif learned and h > 1:
+        changes["projections"] = "random"
+        messages.info(f"Trained heads exist for 2 heads: showing {h} random heads instead.")
+    try:
+        res = state.analyse(text, settings, **changes)
+    except ac.AttentionLabError as exc:
+        messages.problem(name, exc)
+        return
+    if res.heads is None:  # one head: the attention of every other page
+        charts.show(charts.heatmap(res.trace.attention_weights, res.words, title="head 1 (the only one)",
+                                   value_name="weight", masked=res.blocked))
+    if res.heads is not None:
+        view = ac.lessons.heads_view(res)
+        words = res.words
+        kind = {"identity": "off: each head compares the words on its own slice of dimensions", "random":
+                "random, seeded per head", "learned": "trained: one for the sense, one for the previous word"}
+        st.caption(f"Heads: {kind.get(res.heads.projections.kind, res.heads.projections.kind)}.")
+        cols = st.columns(min(h, 5))
+        for k in range(h):
+            with cols[k % len(cols)]:
+                charts.show(charts.heatmap(view.weights[k], words, title=f"head {k + 1}", value_name="weight",
+                                           masked=res.blocked, size=330 if h <= 2 else 150))
+        if view.target_rows is not None:
+            target = words[res.target_index]
+            shares = pd.DataFrame({"head": [f"head {k + 1}" for k in range(h)],
+                                   f"weight on each word ({', '.join(words)})":
+                                       [" ".join(f"{w:.2f}" for w in row) for row in view.target_rows],
+                                   f"length of what it adds to '{target}'": view.contribution.round(3)})
+            st.table(tables.arrow(shares), hide_index=True)  # static: a data grid costs the browser far more
+        st.code("\n".join(view.shapes), language=None)
+
+
+heads()
 
 if settings.projections == "learned" and settings.embeddings == "glove":
     run = resources.trained_heads()

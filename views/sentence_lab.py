@@ -7,7 +7,7 @@ attention as two different, context-aware vectors.
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, readout, scenes, state, story, tables
+from ui import charts, controls, messages, readout, resources, scenes, state, story, tables
 
 settings = state.current_settings()
 
@@ -34,7 +34,7 @@ if not results:
     st.stop()
 
 
-@st.fragment  # another heatmap view reruns only this tab, not the sidebar and the analysis
+@resources.fragment  # another heatmap view reruns only this tab, not the sidebar and the analysis
 def attention_tab() -> None:
     """Per sentence: the words, the heatmap, and where the target looks."""
     view = controls.widget("matrix_view")  # in the link, so it is kept across pages and can be shared
@@ -77,18 +77,23 @@ def downloads() -> None:
                        on_click="ignore", help="one row per (sentence, word): its contextual embedding")
 
 
-# Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the
-# page), and the open tab is part of the shareable link.
-tab_story, tab_attention, tab_map, tab_meaning = controls.tabs("tab")
-with tab_story:
-    if tab_story.open:
-        story.render(results, settings, source)
-with tab_attention:
-    if tab_attention.open:
-        attention_tab()
-with tab_map:
-    if tab_map.open:
-        readout.map_tab(results)
-with tab_meaning:
-    if tab_meaning.open:
-        readout.meaning_tab(results, settings, source)
+@resources.fragment  # another tab reruns only the tabs, not the sidebar and the analysis
+def tabs() -> None:
+    """Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the page), and the open
+    tab is part of the shareable link."""
+    tab_story, tab_attention, tab_map, tab_meaning = controls.tabs("tab")
+    with tab_story:
+        if tab_story.open:
+            story.render(results, settings, source)
+    with tab_attention:
+        if tab_attention.open:
+            attention_tab()
+    with tab_map:
+        if tab_map.open:
+            readout.map_tab(results)
+    with tab_meaning:
+        if tab_meaning.open:
+            readout.meaning_tab(results, settings, source)
+
+
+tabs()

@@ -70,7 +70,7 @@ def weights_step() -> None:
     charts.show(charts.heatmap(w, words, title="attention_weights", value_name="weight", masked=res.blocked))
 
 
-@st.fragment  # picking another word reruns only this step, not the sidebar and the page
+@resources.fragment  # picking another word reruns only this step, not the sidebar and the page
 def by_hand() -> None:
     row = st.selectbox("Word", range(n), index=res.target_index or 0, format_func=lambda i: lab[i], key="sbs_row")
     st.code("\n".join(ac.lessons.follow_word(tr, words, row)), language=None, wrap_lines=True)
@@ -92,14 +92,19 @@ def work() -> None:
         "work: self-attention is O(n²).")
 
 
-# Lazy tabs: only the open step runs and is drawn (one data grid per edit instead of eight), in the link.
-drawers = [lambda: show(steps[0]), projections_step, lambda: [show(s, c) for c, s in zip(st.columns(3), steps[1:4])],
-           lambda: show(steps[4]), lambda: show(steps[5]), weights_step, lambda: show(steps[7]), by_hand,
-           tutorial_example, work]
-for tab, draw in zip(controls.tabs("sbs_step"), drawers):
-    with tab:
-        if tab.open:
-            draw()
+@resources.fragment  # another step reruns only the steps, not the sidebar and the analysis
+def step_tabs() -> None:
+    """Lazy tabs: only the open step runs and is drawn (one data grid per edit instead of eight), in the link."""
+    drawers = [lambda: show(steps[0]), projections_step,
+               lambda: [show(s, c) for c, s in zip(st.columns(3), steps[1:4])], lambda: show(steps[4]),
+               lambda: show(steps[5]), weights_step, lambda: show(steps[7]), by_hand, tutorial_example, work]
+    for tab, draw in zip(controls.tabs("sbs_step"), drawers):
+        with tab:
+            if tab.open:
+                draw()
+
+
+step_tabs()
 
 with st.expander("Show the code that made these numbers"):
     st.code(resources.source(ac.self_attention), language="python")

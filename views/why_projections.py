@@ -81,11 +81,17 @@ def all_part() -> None:
                   "Scaling is off in the sidebar, so these weights are softmax of the raw scores."))
 
 
-# Lazy tabs: one part drawn per edit (five charts at once cost the browser 2.2–2.5x the minimal app), in the link.
-for tab, draw in zip(controls.tabs("wp_part"), (off_part, random_part, all_part)):
-    with tab:
-        if tab.open:
-            draw()
+@resources.fragment  # another part reruns only the tabs, not the sidebar and the analysis
+def parts() -> None:
+    """Lazy tabs: one part drawn per edit (five charts at once cost the browser 2.2–2.5x the minimal app),
+    in the link."""
+    for tab, draw in zip(controls.tabs("wp_part"), (off_part, random_part, all_part)):
+        with tab:
+            if tab.open:
+                draw()
+
+
+parts()
 
 with st.expander("Show the code that made these numbers"):
     st.code(resources.source(ac.lessons.projection_variants), language="python")
