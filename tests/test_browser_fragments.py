@@ -1,6 +1,7 @@
 """A page's own control reruns only its fragment, in the real browser too (issue 14).
 
-The pages' own controls (a tab, the number of heads, Word order's sentences, Why scale?'s seed) are drawn
+The pages' own controls (a tab, the number of heads, Word order's sentences, Why scale?'s seed, the guided
+lesson's step) are drawn
 inside ``st.fragment``s, so a click reruns that part of the page, not the sidebar and the rest (about half
 the elements of a run). Here Chromium clicks each one and the test reads the websocket: the run it causes
 must end as a fragment run and send nothing to the sidebar; and the page must then show exactly what
@@ -46,6 +47,8 @@ CASES = [
     ("/multi_head", _option("5"), ("heads", "5")),
     ("/word_order", _type("Sentence A", "man the bit the dog"), ("wo_s1", "man the bit the dog")),
     ("/exercises", _tab("Exercise 3: shapes"), ("exercise", "Exercise 3: shapes")),
+    ("/lesson", lambda page: page.get_by_role("button", name="Next step →").click(), ("lesson", "2")),
+    ("/lesson?lesson=2", _option("5"), ("lesson", "5")),
     ("/why_scale", _type("Random seed of the measurement", "2"), None),
 ]
 

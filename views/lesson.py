@@ -3,30 +3,35 @@
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, lesson, poll
+from ui import charts, controls, lesson, poll, resources
 
 SECTIONS = ac.lesson.SECTIONS
-head = st.container()
-step = int(controls.widget("lesson"))
-section = SECTIONS[step - 1]
 
 
 def go(to: int) -> None:
     st.session_state["lesson"] = str(to)
 
 
-head.header(f"Guided lesson · {step}. {section.title}", anchor=False)
-st.caption(f"Step {step} of {len(SECTIONS)}: the tutorial's section \u201c{section.heading}\u201d. "
-           "This page's link opens this step: send it to the class.")
-left, right = st.columns([5, 6], gap="large")
-with left:
-    st.markdown(lesson.INTRO[section.slug])
-    guess = poll.predict(section.question)  # the teacher of a class gets the prompt only
-    lesson.links(section.slug)
-with right:  # alone: the answer once guessed; in a class: the live tally, then the reveal
-    poll.ask(section.question, guess, lambda: lesson.measured(section.slug),
-             lambda m: charts.show(lesson.chart(section.slug, m), width="stretch"))
-back, _, forward = st.columns([1, 3, 1])
-back.button("← Previous step", on_click=go, args=(step - 1,), disabled=step == 1, width="stretch")
-forward.button("Next step →", on_click=go, args=(step + 1,), disabled=step == len(SECTIONS), width="stretch",
-               type="primary")
+@resources.fragment  # another step reruns only the lesson, not the sidebar
+def lesson_step() -> None:
+    head = st.container()
+    step = int(controls.widget("lesson"))
+    section = SECTIONS[step - 1]
+    head.header(f"Guided lesson · {step}. {section.title}", anchor=False)
+    st.caption(f"Step {step} of {len(SECTIONS)}: the tutorial's section \u201c{section.heading}\u201d. "
+               "This page's link opens this step: send it to the class.")
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        st.markdown(lesson.INTRO[section.slug])
+        guess = poll.predict(section.question)  # the teacher of a class gets the prompt only
+        lesson.links(section.slug)
+    with right:  # alone: the answer once guessed; in a class: the live tally, then the reveal
+        poll.ask(section.question, guess, lambda: lesson.measured(section.slug),
+                 lambda m: charts.show(lesson.chart(section.slug, m), width="stretch"))
+    back, _, forward = st.columns([1, 3, 1])
+    back.button("← Previous step", on_click=go, args=(step - 1,), disabled=step == 1, width="stretch")
+    forward.button("Next step →", on_click=go, args=(step + 1,), disabled=step == len(SECTIONS), width="stretch",
+                   type="primary")
+
+
+lesson_step()
