@@ -108,7 +108,8 @@ CONTROLS = [("Sentence Lab", "", "tab", None), ("Sentence Lab", "tab=Attention",
             ("Step by step", "sbs_step=By+hand", "sbs_row", None), ("Why scale?", "", "scale_seed", (0, 1, 2, 3)),
             ("Why projections?", "", "wp_part", None), ("Word order", "", "wo_s1",
             ("the cat chased the dog", "the dog chased the cat", "my sister called my brother")),
-            ("Multi-head", "", "heads", None), ("Exercises", "", "exercise", None)]
+            ("Multi-head", "", "heads", None), ("Exercises", "", "exercise", None),
+            ("Guided lesson", "", "lesson", ("2", "3", "4", "5"))]
 
 
 async def control_edits(port: int, pid: int, title: str, query: str, key: str, values, n: int,
