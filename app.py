@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import resources, sidebar
+from ui import resources, run_queue, sidebar
 from ui.pages import PAGES
 
 st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
@@ -13,7 +13,7 @@ st.set_page_config(page_title="Attention Lab", page_icon="🔍", layout="wide")
 pages = st.session_state.get("_pages") or st.session_state.setdefault("_pages", [
     st.Page(p.path, title=p.title, icon=p.icon, default=not p.url, url_path=p.url or None) for p in PAGES])
 page = st.navigation(pages)
-with resources.run_slot():  # one page run at a time per process: see its docstring
+with run_queue.run_slot():  # one page run at a time per process: see its docstring
     sidebar.render()
     page.run()
 resources.freeze_long_lived()  # once per process: see its docstring

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 import attention_core as ac
-from ui import chart_base, charts, resources
+from ui import chart_base, charts, resources, run_queue
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def _free_slots():
     """Every test starts and ends with the process's run slots free (no test may leak one)."""
-    assert resources._RUN_SLOTS.acquire(timeout=5)
-    resources._RUN_SLOTS.release()
+    assert run_queue._RUN_SLOTS.acquire(timeout=5)
+    run_queue._RUN_SLOTS.release()
     yield
-    assert resources._RUN_SLOTS.acquire(timeout=5), "a test left a run slot taken"
-    resources._RUN_SLOTS.release()
+    assert run_queue._RUN_SLOTS.acquire(timeout=5), "a test left a run slot taken"
+    run_queue._RUN_SLOTS.release()
 
 
 def _in_thread(fn, *args) -> threading.Thread:
@@ -44,7 +44,7 @@ def test_runs_queue_for_the_slot_one_at_a_time():
     events, first_in = [], threading.Event()
 
     def run(name, hold):
-        with resources.run_slot() as got:
+        with run_queue.run_slot() as got:
             assert got
             events.append(("start", name))
             first_in.set()
@@ -61,9 +61,9 @@ def test_runs_queue_for_the_slot_one_at_a_time():
 def test_a_run_that_raises_gives_its_slot_back():
     """st.stop(), a rerun request (RerunException) and a page's error all leave through the with block."""
     with pytest.raises(RuntimeError):
-        with resources.run_slot():
+        with run_queue.run_slot():
             raise RuntimeError("page error")
-    with resources.run_slot() as got:  # free again at once
+    with run_queue.run_slot() as got:  # free again at once
         assert got
 
 
@@ -74,14 +74,14 @@ def test_a_long_computation_leaves_the_queue_and_others_go_on():
     finish_training = threading.Event()
 
     def trains():
-        with resources.run_slot():
-            resources.leave_queue()
+        with run_queue.run_slot():
+            run_queue.leave_queue()
             training.set()
             finish_training.wait(5)
             order.append("trained")
 
     def edits():
-        with resources.run_slot() as got:
+        with run_queue.run_slot() as got:
             assert got
             order.append("edited")
 
@@ -102,15 +102,15 @@ def test_no_deadlock_when_a_run_waits_for_the_one_that_left_the_queue():
     lock, a_computing, done = threading.Lock(), threading.Event(), []
 
     def a():
-        with resources.run_slot():
+        with run_queue.run_slot():
             with lock:
-                resources.leave_queue()
+                run_queue.leave_queue()
                 a_computing.set()
                 time.sleep(0.2)
                 done.append("a")
 
     def b():
-        with resources.run_slot():
+        with run_queue.run_slot():
             with lock:
                 done.append("b")
 
@@ -126,7 +126,7 @@ def test_a_fragments_own_rerun_queues_for_a_slot_like_a_page_run():
     events, first_in = [], threading.Event()
 
     def page_run():
-        with resources.run_slot():
+        with run_queue.run_slot():
             events.append("page start")
             first_in.set()
             time.sleep(0.3)
@@ -134,7 +134,7 @@ def test_a_fragments_own_rerun_queues_for_a_slot_like_a_page_run():
 
     a = _in_thread(page_run)
     assert first_in.wait(5)
-    b = _in_thread(resources.queued(lambda: events.append("fragment")))
+    b = _in_thread(run_queue.queued(lambda: events.append("fragment")))
     a.join(5), b.join(5)
     assert events == ["page start", "page end", "fragment"]
 
@@ -145,41 +145,85 @@ def test_a_fragment_inside_a_page_run_uses_the_runs_slot():
     done = []
 
     def page_run():
-        with resources.run_slot():
-            resources.queued(lambda: done.append("fragment in the run"))()
-            resources.leave_queue()
-            resources.queued(lambda: done.append("after leaving the queue"))()
+        with run_queue.run_slot():
+            run_queue.queued(lambda: done.append("fragment in the run"))()
+            run_queue.leave_queue()
+            run_queue.queued(lambda: done.append("after leaving the queue"))()
 
     t = _in_thread(page_run)
     t.join(5)
     assert not t.is_alive() and done == ["fragment in the run", "after leaving the queue"]
 
 
+def test_callers_of_a_one_off_being_computed_wait_out_of_the_queue():
+    """Streamlit's cache makes a second caller of a key being computed wait on a per-key lock: with
+    one_off it waits out of the queue, so a third session's run goes on (it waited for the computation)."""
+    lock, computing, order = threading.Lock(), threading.Event(), []
+
+    def compute(key):  # a cached body: the per-key lock, the work (its own leave_queue is the real ones')
+        with lock:
+            computing.set()
+            time.sleep(0.4)
+            return key * 2
+
+    cached = run_queue.one_off(compute)
+
+    def session(name, fn):
+        with run_queue.run_slot():
+            fn()
+            order.append(name)
+
+    a = _in_thread(session, "first caller", lambda: cached(7))
+    assert computing.wait(5)
+    b = _in_thread(session, "second caller", lambda: cached(7))
+    time.sleep(0.05)
+    c = _in_thread(session, "another page", lambda: None)
+    for t in (a, b, c):
+        t.join(5)
+    assert order[0] == "another page", order
+
+
+def test_a_one_off_already_computed_stays_in_the_queue():
+    """A cache hit takes microseconds: its run keeps its slot (leaving would let it run beside another)."""
+    cached, held = run_queue.one_off(lambda key: key + 1), []
+
+    def page_run():
+        with run_queue.run_slot():
+            cached(1)  # computes: leaves the queue
+        with run_queue.run_slot():
+            assert cached(1) == 2
+            held.append(run_queue._HOLDS.slot)
+
+    t = _in_thread(page_run)
+    t.join(5)
+    assert held == [True]
+
+
 def test_leave_queue_outside_a_run_does_nothing():
     """AppTest's runs, fragments and other threads hold no slot: leave_queue must not release one."""
-    resources.leave_queue()
-    resources.leave_queue()
-    held = [resources._RUN_SLOTS.acquire(timeout=0.1) for _ in range(resources.RUN_SLOTS + 1)]
+    run_queue.leave_queue()
+    run_queue.leave_queue()
+    held = [run_queue._RUN_SLOTS.acquire(timeout=0.1) for _ in range(run_queue.RUN_SLOTS + 1)]
     for got in held:
         if got:
-            resources._RUN_SLOTS.release()
-    assert held.count(True) == resources.RUN_SLOTS  # no extra slot was made by a stray release
+            run_queue._RUN_SLOTS.release()
+    assert held.count(True) == run_queue.RUN_SLOTS  # no extra slot was made by a stray release
 
 
 def test_a_run_waits_no_longer_than_its_limit(monkeypatch):
     """A stuck run cannot stall the class for ever: after RUN_SLOT_WAIT_S the next run goes ahead without a
     slot (and gives none back)."""
-    monkeypatch.setattr(resources, "RUN_SLOT_WAIT_S", 0.2)
+    monkeypatch.setattr(run_queue, "RUN_SLOT_WAIT_S", 0.2)
     release, got_it = threading.Event(), []
 
     def stuck():
-        with resources.run_slot():
+        with run_queue.run_slot():
             release.wait(5)
 
     t = _in_thread(stuck)
     time.sleep(0.05)
     start = time.monotonic()
-    with resources.run_slot() as got:
+    with run_queue.run_slot() as got:
         got_it.append(got)
     assert got_it == [False] and 0.15 < time.monotonic() - start < 3
     release.set()
@@ -193,13 +237,13 @@ def test_the_one_off_computations_leave_the_queue():
     bodies = [resources.glove, resources._concept_source, resources._parse_upload, resources.trained_heads,
               resources.TrainingStore.get, lesson.measured, lesson.exercise_1]
     for fn in bodies:
-        assert "leave_queue()" in inspect.getsource(getattr(fn, "__wrapped__", fn)), fn.__qualname__
+        assert "leave_queue()" in inspect.getsource(inspect.unwrap(fn)), fn.__qualname__
     assert "leave_queue()" in (ROOT / "views" / "why_scale.py").read_text(encoding="utf-8")
 
 
 def test_app_runs_the_sidebar_and_the_page_in_a_slot():
     src = (ROOT / "app.py").read_text(encoding="utf-8")
-    body = src.split("with resources.run_slot():", 1)[1]
+    body = src.split("with run_queue.run_slot():", 1)[1]
     assert "sidebar.render()" in body and "page.run()" in body
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, resources
+from ui import charts, resources, run_queue
 
 L = ac.lesson
 BLUE, ORANGE, GREEN, PINK = charts.OKABE_ITO[0], charts.OKABE_ITO[1], charts.OKABE_ITO[2], charts.OKABE_ITO[3]
@@ -121,15 +121,17 @@ def links(slug: str) -> None:
         st.page_link(path, label=label, icon=":material/arrow_forward:")
 
 
+@run_queue.one_off
 @st.cache_data(show_spinner=False, max_entries=32)
 def measured(slug: str) -> L.Measured:
     """One measurement per section per server process: the inputs are fixed, so is the answer."""
-    resources.leave_queue()  # computed once: the class's other runs go on meanwhile
+    run_queue.leave_queue()  # computed once: the class's other runs go on meanwhile
     return L.measure(slug, glove=resources.glove(), learned=resources.trained(16, 0).projections)
 
 
+@run_queue.one_off
 @st.cache_data(show_spinner=False, max_entries=2)
 def exercise_1() -> L.Measured:
     """Exercise 1's measured answer (the word bank weights most under learned W_Q, W_K): fixed inputs."""
-    resources.leave_queue()
+    run_queue.leave_queue()
     return L.measure_exercise_1(glove=resources.glove(), learned=resources.trained(16, 0).projections)

@@ -23,6 +23,7 @@ import threadpoolctl
 import attention_core as ac
 from ui import offload, tables
 from ui.neighbours import NeighbourCache
+from ui.run_queue import leave_queue, one_off
 
 
 def one_blas_thread() -> None:
@@ -73,72 +74,6 @@ def source(obj) -> str:
     return inspect.getsource(obj)
 
 
-# Admission: at most RUN_SLOTS page runs execute their Python at once in this process.
-RUN_SLOTS = 1
-RUN_SLOT_WAIT_S = 10.0
-_RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
-_HOLDS = threading.local()  # .slot: this thread holds a run slot now; .run: it is in a queued run
-
-
-@contextlib.contextmanager
-def run_slot():
-    """Hold one of the process's run slots for a page run (the sidebar and the page, from app.py).
-
-    Why: Streamlit starts a thread per session's rerun, and Python runs one thread's bytecode at a
-    time. When a class edits at once, 30 script threads and the server's one event-loop thread
-    (which sends every session's messages) take turns on the interpreter lock every 5 ms: each run
-    takes 30 times as long, the event loop is starved, and the switching overhead grows with every
-    thread. Queued for a slot instead, runs finish one after another at full speed, roughly in order
-    of arrival (measured with bench/load.py's burst: see the README's "For a lecture hall"). A lone
-    user never waits: an uncontended slot costs microseconds.
-
-    Long one-off computations (a training run, a new seed's measurement) give the slot back while
-    they compute (:func:`leave_queue`), so they never stall the queue. A run that has waited
-    RUN_SLOT_WAIT_S goes ahead without a slot. A session that asks for a new run while it waits
-    leaves at its first Streamlit call after the wait, as it would from any run."""
-    got = _RUN_SLOTS.acquire(timeout=RUN_SLOT_WAIT_S)
-    _HOLDS.slot, _HOLDS.run = got, True
-    try:
-        yield got
-    finally:
-        _HOLDS.run = False
-        if _HOLDS.slot:
-            _HOLDS.slot = False
-            _RUN_SLOTS.release()
-
-
-def fragment(func):
-    """``st.fragment`` for a page's own controls, queued like a page run: a change of a widget it draws
-    reruns only ``func`` (not the sidebar and the rest of the page: about half the elements of a run), and
-    that rerun takes a run slot as app.py's whole runs do (:func:`queued`)."""
-    return st.fragment(queued(func))
-
-
-def queued(func):
-    """``func`` run in a run slot, unless this thread is already in a queued run (a whole page run calls
-    its fragments in the slot it holds, even after :func:`leave_queue`: never taken twice)."""
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        if getattr(_HOLDS, "run", False):
-            return func(*args, **kwargs)
-        with run_slot():
-            return func(*args, **kwargs)
-    return run
-
-
-def leave_queue() -> None:
-    """Before a long computation in a page run (a cache miss: training, a new seed's measurement): give
-    this thread's run slot to the queue for the rest of this run, so the class's other runs go on.
-
-    Never taken back within the run: a thread takes a slot only when its run starts, holding no lock,
-    so no thread can hold the slot while it waits for a lock held by a thread that waits for the slot
-    (a cached function's body runs under Streamlit's per-key lock). Outside a run slot (AppTest,
-    fragments, other threads) it does nothing."""
-    if getattr(_HOLDS, "slot", False):
-        _HOLDS.slot = False
-        _RUN_SLOTS.release()
-
-
 def freeze_long_lived() -> None:
     """After the first complete page run of this process, move every object alive then (GloVe's word list,
     the trained projections and heads, Altair's templates, the imported modules) out of the garbage
@@ -152,6 +87,7 @@ def freeze_long_lived() -> None:
         gc.freeze()
 
 
+@one_off
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _concept_source(key: tuple[tuple[str, tuple[str, ...]], ...]) -> ac.ConceptEmbeddings:
     leave_queue()
@@ -292,6 +228,7 @@ def neighbours(vector, exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, 
     return neighbours_of([(vector, tuple(exclude))], k)[0]
 
 
+@one_off
 @st.cache_resource(show_spinner="Training two attention heads (sense and position) on the word-sense sentences…")
 def trained_heads(n_heads: int = 2, seed: int = 0) -> ac.HeadsTrainingResult:
     """Two heads trained once per server process (about half a second), shared by every session."""

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, lesson, messages, poll, resources, state
+from ui import charts, controls, lesson, messages, poll, resources, run_queue, state
 
 settings = state.current_settings()
 
@@ -16,7 +16,7 @@ def verdict(ok: bool, text: str) -> None:
     (messages.success if ok else messages.error)(text)
 
 
-@resources.fragment  # checking an answer reruns only this exercise, not the sidebar and the page
+@run_queue.fragment  # checking an answer reruns only this exercise, not the sidebar and the page
 def exercise_2() -> None:
     st.markdown("**cat = [1, 2], sat = [3, 1], mat = [2, 3]**. Compute (a) the dot products of *cat* with "
                 "cat, sat and mat, (b) the softmax weights for *cat*, (c) the new *cat* = the weighted sum of "
@@ -44,7 +44,7 @@ def exercise_2() -> None:
                    "softmax: " + ", ".join(f"{w:.4f}" for w in ac.exercise_2_expected()["weights"]["scaled"]))
 
 
-@resources.fragment  # the same: checking the shapes reruns only this exercise
+@run_queue.fragment  # the same: checking the shapes reruns only this exercise
 def exercise_3() -> None:
     st.markdown("A sentence of **20 words**, embeddings of **512** numbers, Q, K, V of **64**. What are the "
                 "shapes (rows x columns) of these matrices?")
@@ -94,7 +94,7 @@ def exercise_1() -> None:
     poll.ask(question, guess, lesson.exercise_1, lambda m: exercise_1_runs(guess))
 
 
-@resources.fragment  # another exercise reruns only the exercises, not the sidebar and the page
+@run_queue.fragment  # another exercise reruns only the exercises, not the sidebar and the page
 def exercise_tabs() -> None:
     for tab, draw in zip(controls.tabs("exercise"), (exercise_2, exercise_3, exercise_1)):
         with tab:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, lesson, poll, resources
+from ui import charts, controls, lesson, poll, run_queue
 
 SECTIONS = ac.lesson.SECTIONS
 
@@ -12,7 +12,7 @@ def go(to: int) -> None:
     st.session_state["lesson"] = str(to)
 
 
-@resources.fragment  # another step reruns only the lesson, not the sidebar
+@run_queue.fragment  # another step reruns only the lesson, not the sidebar
 def lesson_step() -> None:
     head = st.container()
     step = int(controls.widget("lesson"))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state, tables
+from ui import charts, controls, messages, resources, run_queue, state, tables
 
 settings = state.current_settings()
 
@@ -17,7 +17,7 @@ d_model = state.embedding_source(settings).dim if settings.embeddings != "upload
 offered = [h for h in ("1", "2", "5", "10") if d_model and d_model % int(h) == 0] or ["1"]
 
 
-@resources.fragment  # another number of heads reruns only the heads, not the sidebar and the page
+@run_queue.fragment  # another number of heads reruns only the heads, not the sidebar and the page
 def heads() -> None:
     h = int(controls.widget("heads", options=offered))
     learned = settings.projections == "learned" and settings.embeddings == "glove"

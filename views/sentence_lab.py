@@ -7,7 +7,7 @@ attention as two different, context-aware vectors.
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, readout, resources, scenes, state, story, tables
+from ui import charts, controls, messages, readout, run_queue, scenes, state, story, tables
 
 settings = state.current_settings()
 
@@ -34,7 +34,7 @@ if not results:
     st.stop()
 
 
-@resources.fragment  # another heatmap view reruns only this tab, not the sidebar and the analysis
+@run_queue.fragment  # another heatmap view reruns only this tab, not the sidebar and the analysis
 def attention_tab() -> None:
     """Per sentence: the words, the heatmap, and where the target looks."""
     view = controls.widget("matrix_view")  # in the link, so it is kept across pages and can be shared
@@ -77,7 +77,7 @@ def downloads() -> None:
                        on_click="ignore", help="one row per (sentence, word): its contextual embedding")
 
 
-@resources.fragment  # another tab reruns only the tabs, not the sidebar and the analysis
+@run_queue.fragment  # another tab reruns only the tabs, not the sidebar and the analysis
 def tabs() -> None:
     """Lazy tabs: only the open tab runs and is drawn (an edit redraws a third of the page), and the open
     tab is part of the shareable link."""

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state, tables, toy_editor
+from ui import charts, controls, messages, resources, run_queue, state, tables, toy_editor
 
 settings = state.current_settings()
 
@@ -70,7 +70,7 @@ def weights_step() -> None:
     charts.show(charts.heatmap(w, words, title="attention_weights", value_name="weight", masked=res.blocked))
 
 
-@resources.fragment  # picking another word reruns only this step, not the sidebar and the page
+@run_queue.fragment  # picking another word reruns only this step, not the sidebar and the page
 def by_hand() -> None:
     row = st.selectbox("Word", range(n), index=res.target_index or 0, format_func=lambda i: lab[i], key="sbs_row")
     st.code("\n".join(ac.lessons.follow_word(tr, words, row)), language=None, wrap_lines=True)
@@ -92,7 +92,7 @@ def work() -> None:
         "work: self-attention is O(n²).")
 
 
-@resources.fragment  # another step reruns only the steps, not the sidebar and the analysis
+@run_queue.fragment  # another step reruns only the steps, not the sidebar and the analysis
 def step_tabs() -> None:
     """Lazy tabs: only the open step runs and is drawn (one data grid per edit instead of eight), in the link."""
     drawers = [lambda: show(steps[0]), projections_step,

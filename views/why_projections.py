@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state, tables
+from ui import charts, controls, messages, resources, run_queue, state, tables
 
 settings = state.current_settings()
 
@@ -81,7 +81,7 @@ def all_part() -> None:
                   "Scaling is off in the sidebar, so these weights are softmax of the raw scores."))
 
 
-@resources.fragment  # another part reruns only the tabs, not the sidebar and the analysis
+@run_queue.fragment  # another part reruns only the tabs, not the sidebar and the analysis
 def parts() -> None:
     """Lazy tabs: one part drawn per edit (five charts at once cost the browser 2.2–2.5x the minimal app),
     in the link."""

@@ -5,14 +5,15 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, offload, resources, state, tables
+from ui import charts, controls, messages, offload, resources, run_queue, state, tables
 
 settings = state.current_settings()
 
 
+@run_queue.one_off  # callers of a seed being measured wait out of the queue
 @st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…")
 def measured(seed: int) -> ac.ScalingMeasurement:
-    resources.leave_queue()  # a new seed: the class's other runs go on meanwhile
+    run_queue.leave_queue()  # a new seed: the class's other runs go on meanwhile
     return offload.run(ac.measure_scaling, seed=seed)  # in the worker process: see ui/offload.py
 
 
@@ -20,7 +21,7 @@ st.title("Why scale by 1/√d_k?")
 st.caption("The tutorial leaves the √d_k for later. Here it is measured: random queries and keys with "
            "independent unit-variance entries, and what happens to the scores and to softmax as d_k grows.")
 
-@resources.fragment  # another seed reruns only the measurement, not the sidebar and the page
+@run_queue.fragment  # another seed reruns only the measurement, not the sidebar and the page
 def measurement() -> None:
     seed = controls.widget("scale_seed", width=260)  # kept when the class visits another page and comes back
     m = measured(int(seed))
@@ -85,13 +86,12 @@ with c1:
 with c2:
     charts.show(charts.heatmap(cmp.scaled, words, title=f"weights, scaling on (divide by √{d_k})", masked=res.blocked,
                                value_name="weight"))
-if res.target_index is not None:
-    i = res.target_index
+if (i := res.target_index) is not None:
     st.markdown(f"The target word attends to itself with weight **{cmp.unscaled[i, i]:.3f}** without scaling and "
                 f"**{cmp.scaled[i, i]:.3f}** with it.")
 
 
-@resources.fragment  # another temperature reruns only this section
+@run_queue.fragment  # another temperature reruns only this section
 def temperature_section() -> None:
     st.header("4. Scaling is a temperature")
     sqrt_d_k = float(np.sqrt(d_k))  # exact, so that at this T the weights ARE the scaled attention weights

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, state
+from ui import charts, controls, messages, resources, run_queue, state
 
 settings = state.current_settings()
 strength = settings.positions
@@ -14,7 +14,7 @@ st.caption("Self-attention compares every word with every word, but nothing in s
            "a word stands. Reorder the words and each word's output stays the same. The paper adds a sinusoidal "
            "encoding of the position to each word; 'Word order' in the sidebar sets how strongly.")
 
-@resources.fragment  # another sentence here reruns only this comparison, not the sidebar
+@run_queue.fragment  # another sentence here reruns only this comparison, not the sidebar
 def comparison() -> None:
     c1, c2 = st.columns(2)
     text_a, text_b = controls.widget("wo_s1", c1), controls.widget("wo_s2", c2)

@@ -1,0 +1,100 @@
+"""The run queue: at most RUN_SLOTS page runs execute their Python at once in this server process.
+
+app.py runs the sidebar and the page in :func:`run_slot`; a page control's fragment rerun takes a slot too
+(:func:`fragment`); a long one-off computation gives its slot back while it computes (:func:`leave_queue`,
+:func:`one_off`). Measured under bench/load.py's burst: see the README's "A class at once".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+
+import streamlit as st
+
+RUN_SLOTS = 1
+RUN_SLOT_WAIT_S = 10.0
+_RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
+_HOLDS = threading.local()  # .slot: this thread holds a run slot now; .run: it is in a queued run
+
+
+@contextlib.contextmanager
+def run_slot():
+    """Hold one of the process's run slots for a page run (the sidebar and the page, from app.py).
+
+    Why: Streamlit starts a thread per session's rerun, and Python runs one thread's bytecode at a
+    time. When a class edits at once, 30 script threads and the server's one event-loop thread
+    (which sends every session's messages) take turns on the interpreter lock every 5 ms: each run
+    takes 30 times as long, the event loop is starved, and the switching overhead grows with every
+    thread. Queued for a slot instead, runs finish one after another at full speed, roughly in order
+    of arrival (measured with bench/load.py's burst: see the README's "For a lecture hall"). A lone
+    user never waits: an uncontended slot costs microseconds.
+
+    Long one-off computations (a training run, a new seed's measurement) give the slot back while
+    they compute (:func:`leave_queue`), so they never stall the queue. A run that has waited
+    RUN_SLOT_WAIT_S goes ahead without a slot. A session that asks for a new run while it waits
+    leaves at its first Streamlit call after the wait, as it would from any run."""
+    got = _RUN_SLOTS.acquire(timeout=RUN_SLOT_WAIT_S)
+    _HOLDS.slot, _HOLDS.run = got, True
+    try:
+        yield got
+    finally:
+        _HOLDS.run = False
+        if _HOLDS.slot:
+            _HOLDS.slot = False
+            _RUN_SLOTS.release()
+
+
+def fragment(func):
+    """``st.fragment`` for a page's own controls, queued like a page run: a change of a widget it draws
+    reruns only ``func`` (not the sidebar and the rest of the page: about half the elements of a run), and
+    that rerun takes a run slot as app.py's whole runs do (:func:`queued`)."""
+    return st.fragment(queued(func))
+
+
+def queued(func):
+    """``func`` run in a run slot, unless this thread is already in a queued run (a whole page run calls
+    its fragments in the slot it holds, even after :func:`leave_queue`: never taken twice)."""
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        if getattr(_HOLDS, "run", False):
+            return func(*args, **kwargs)
+        with run_slot():
+            return func(*args, **kwargs)
+    return run
+
+
+def leave_queue() -> None:
+    """Before a long computation in a page run (a cache miss: training, a new seed's measurement): give
+    this thread's run slot to the queue for the rest of this run, so the class's other runs go on.
+
+    Never taken back within the run: a thread takes a slot only when its run starts, holding no lock,
+    so no thread can hold the slot while it waits for a lock held by a thread that waits for the slot
+    (a cached function's body runs under Streamlit's per-key lock). Outside a run slot (AppTest,
+    fragments, other threads) it does nothing."""
+    if getattr(_HOLDS, "slot", False):
+        _HOLDS.slot = False
+        _RUN_SLOTS.release()
+
+
+def one_off(cached):
+    """A cached one-off computation (``st.cache_data`` / ``st.cache_resource``, positional arguments) whose
+    callers leave the queue until this process has its value.
+
+    The body's own :func:`leave_queue` frees the slot of the run that computes; but Streamlit's cache
+    makes every other caller of the same key wait on a per-key lock until the value is there, and such a
+    caller held its slot while it waited: "everyone set the seed to 7" stopped every other session's run
+    for as long as the computation took. Here the caller leaves first unless the key is known to be
+    done in this process (a cache hit then stays in the queue: it takes microseconds). A key evicted
+    from the cache since is recomputed by a body that leaves the queue itself."""
+    done: set = set()
+
+    @functools.wraps(cached)
+    def call(*args):
+        if args not in done:
+            leave_queue()
+        value = cached(*args)
+        done.add(args)
+        return value
+    return call
