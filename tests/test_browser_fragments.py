@@ -101,3 +101,24 @@ def test_a_pages_own_control_reruns_only_its_fragment(lab, lab_browser, lab_serv
         finally:
             fresh.close()
     lab.assert_clean()
+
+
+def test_a_button_in_a_fragment_that_sets_the_sidebar_reruns_the_whole_page(lab):
+    """The Story tab's "Show the tutorial's plain version" sets sidebar settings. It sits in the tabs' fragment,
+    so its click alone would rerun only the tabs, with the old settings, and leave the sidebar showing (and the
+    browser later sending back) the old ones (found by a review). The page must rerun whole: the sidebar shows
+    projections off and the residual off, and the story is the plain one. (The link does not show them: the same
+    before the fragments, noted in issue 14's note.)"""
+    frames = Frames(lab.page)
+    lab.goto("/")
+    button = lab.page.get_by_role("button", name="Show the tutorial's plain version (no projections, no residual)")
+    start = len(frames.msgs)
+    bs.wait_rerun(lab.page, button.click)
+    finished = [m.script_finished for m in frames.since(start) if m.WhichOneof("type") == "script_finished"]
+    assert ForwardMsg.FINISHED_SUCCESSFULLY in finished, f"no whole run after the click: {finished}"
+    off = lab.sidebar.get_by_role("radio", name=re.compile(r"^off"))
+    assert off.is_checked(), "the sidebar still shows the old projections"
+    residual = lab.sidebar.get_by_role("switch", name=re.compile(r"^Residual stream"))
+    assert not residual.is_checked(), "the sidebar still shows the residual on"
+    assert button.count() == 0, "the button is still there: the story was not redrawn with the plain settings"
+    lab.assert_clean()

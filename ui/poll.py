@@ -259,8 +259,9 @@ def class_result(c: str, question: ac.lesson.Question, m: ac.lesson.Measured) ->
     right = sum(question.is_right(a, m.answer) for a in tally.answers)
     charts.show(chart_poll.class_bars(question, tally.answers, m.answer, title="the class's guesses"))
     st.caption(f"{right} of {tally.n} students were right.")
-    if teaching(c):
-        st.button("Ask this question again", key=f"reset_{question.id}", on_click=_reset, args=(c, question))
+    if teaching(c) and st.button("Ask this question again", key=f"reset_{question.id}", on_click=_reset,
+                                 args=(c, question)) and st.session_state.get(PROBLEM):
+        st.rerun()  # the sidebar says what went wrong: the whole page, not only the page's fragment
 
 
 def _reset(c: str, question: ac.lesson.Question) -> None:

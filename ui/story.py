@@ -96,5 +96,6 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                 f"with any other word (best: '{first.words[m.best_other]}', {m.other_score:.1f}), so each word "
                 "mostly looks at itself and moves only a little."), icon=":material/lightbulb:")
     elif settings.embeddings == "glove":
-        st.button("Show the tutorial's plain version (no projections, no residual)", on_click=scenes.apply,
-                  args=("plain",), icon=":material/undo:")
+        if st.button("Show the tutorial's plain version (no projections, no residual)", on_click=scenes.apply,
+                     args=("plain",), icon=":material/undo:"):
+            st.rerun()  # the scene set the sidebar: the whole page reruns, not only the tabs' fragment
