@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import streamlit as st
 
 import attention_core as ac
 from ui import chart_base, charts, resources, run_queue
@@ -155,43 +156,62 @@ def test_a_fragment_inside_a_page_run_uses_the_runs_slot():
     assert not t.is_alive() and done == ["fragment in the run", "after leaving the queue"]
 
 
+def _one_off(max_entries: int, seconds: float):
+    """A one-off cached by Streamlit's own st.cache_data (its per-key lock: a caller of a key being computed
+    waits), whose body takes ``seconds``."""
+    @run_queue.one_off(st.cache_data(max_entries=max_entries, show_spinner=False))
+    def slow(key: int, salt: float = time.time()) -> int:
+        time.sleep(seconds)
+        return key * 2
+    return slow
+
+
+def _session(order, name, fn):
+    with run_queue.run_slot():
+        fn()
+        order.append(name)
+
+
 def test_callers_of_a_one_off_being_computed_wait_out_of_the_queue():
     """Streamlit's cache makes a second caller of a key being computed wait on a per-key lock: with
     one_off it waits out of the queue, so a third session's run goes on (it waited for the computation)."""
-    lock, computing, order = threading.Lock(), threading.Event(), []
-
-    def compute(key):  # a cached body: the per-key lock, the work (its own leave_queue is the real ones')
-        with lock:
-            computing.set()
-            time.sleep(0.4)
-            return key * 2
-
-    cached = run_queue.one_off(compute)
-
-    def session(name, fn):
-        with run_queue.run_slot():
-            fn()
-            order.append(name)
-
-    a = _in_thread(session, "first caller", lambda: cached(7))
-    assert computing.wait(5)
-    b = _in_thread(session, "second caller", lambda: cached(7))
-    time.sleep(0.05)
-    c = _in_thread(session, "another page", lambda: None)
+    slow, order = _one_off(4, 0.5), []
+    a = _in_thread(_session, order, "first caller", lambda: slow(7))
+    time.sleep(0.1)
+    b = _in_thread(_session, order, "second caller", lambda: slow(7))
+    time.sleep(0.1)
+    c = _in_thread(_session, order, "another page", lambda: None)
     for t in (a, b, c):
         t.join(5)
     assert order[0] == "another page", order
+    assert slow(7) == 14
+
+
+def test_a_key_evicted_and_computed_again_still_sends_its_waiters_out_of_the_queue():
+    """(Found by a review of a first version that remembered the keys once computed: an evicted key's
+    waiters then held their slot.) A cache of one entry: 7, then 8 (7 is evicted), then 7 again."""
+    slow, order = _one_off(1, 0.5), []
+    for key in (7, 8):
+        _session(order, f"compute {key}", lambda k=key: slow(k))
+    a = _in_thread(_session, order, "compute 7 again", lambda: slow(7))
+    time.sleep(0.1)
+    b = _in_thread(_session, order, "wait for 7", lambda: slow(7))
+    time.sleep(0.1)
+    c = _in_thread(_session, order, "another page", lambda: None)
+    for t in (a, b, c):
+        t.join(5)
+    assert order[2] == "another page", order
 
 
 def test_a_one_off_already_computed_stays_in_the_queue():
     """A cache hit takes microseconds: its run keeps its slot (leaving would let it run beside another)."""
-    cached, held = run_queue.one_off(lambda key: key + 1), []
+    slow, held = _one_off(4, 0.0), []
 
     def page_run():
         with run_queue.run_slot():
-            cached(1)  # computes: leaves the queue
+            slow(1)  # computes: leaves the queue
         with run_queue.run_slot():
-            assert cached(1) == 2
+            assert slow(1) == 2
             held.append(run_queue._HOLDS.slot)
 
     t = _in_thread(page_run)
@@ -237,8 +257,9 @@ def test_the_one_off_computations_leave_the_queue():
     bodies = [resources.glove, resources._concept_source, resources._parse_upload, resources.trained_heads,
               resources.TrainingStore.get, lesson.measured, lesson.exercise_1]
     for fn in bodies:
-        assert "leave_queue()" in inspect.getsource(inspect.unwrap(fn)), fn.__qualname__
-    assert "leave_queue()" in (ROOT / "views" / "why_scale.py").read_text(encoding="utf-8")
+        assert getattr(fn, "one_off", False) or "leave_queue()" in inspect.getsource(inspect.unwrap(fn)), \
+            fn.__qualname__
+    assert "run_queue.one_off(" in (ROOT / "views" / "why_scale.py").read_text(encoding="utf-8")
 
 
 def test_app_runs_the_sidebar_and_the_page_in_a_slot():

@@ -121,17 +121,13 @@ def links(slug: str) -> None:
         st.page_link(path, label=label, icon=":material/arrow_forward:")
 
 
-@run_queue.one_off
-@st.cache_data(show_spinner=False, max_entries=32)
+@run_queue.one_off(st.cache_data(show_spinner=False, max_entries=32))  # computed out of the queue
 def measured(slug: str) -> L.Measured:
     """One measurement per section per server process: the inputs are fixed, so is the answer."""
-    run_queue.leave_queue()  # computed once: the class's other runs go on meanwhile
     return L.measure(slug, glove=resources.glove(), learned=resources.trained(16, 0).projections)
 
 
-@run_queue.one_off
-@st.cache_data(show_spinner=False, max_entries=2)
+@run_queue.one_off(st.cache_data(show_spinner=False, max_entries=2))
 def exercise_1() -> L.Measured:
     """Exercise 1's measured answer (the word bank weights most under learned W_Q, W_K): fixed inputs."""
-    run_queue.leave_queue()
     return L.measure_exercise_1(glove=resources.glove(), learned=resources.trained(16, 0).projections)

@@ -87,10 +87,8 @@ def freeze_long_lived() -> None:
         gc.freeze()
 
 
-@one_off
-@st.cache_resource(max_entries=32, show_spinner=False)
+@one_off(st.cache_resource(max_entries=32, show_spinner=False))
 def _concept_source(key: tuple[tuple[str, tuple[str, ...]], ...]) -> ac.ConceptEmbeddings:
-    leave_queue()
     return ac.concept_axes([ac.Concept(name, words) for name, words in key], glove())
 
 
@@ -228,9 +226,8 @@ def neighbours(vector, exclude: tuple[str, ...], k: int = 8) -> list[tuple[str, 
     return neighbours_of([(vector, tuple(exclude))], k)[0]
 
 
-@one_off
-@st.cache_resource(show_spinner="Training two attention heads (sense and position) on the word-sense sentences…")
+@one_off(st.cache_resource(
+    show_spinner="Training two attention heads (sense and position) on the word-sense sentences…"))
 def trained_heads(n_heads: int = 2, seed: int = 0) -> ac.HeadsTrainingResult:
     """Two heads trained once per server process (about half a second), shared by every session."""
-    leave_queue()
     return ac.train_heads(glove(), n_heads=n_heads, seed=seed)

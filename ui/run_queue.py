@@ -78,23 +78,44 @@ def leave_queue() -> None:
         _RUN_SLOTS.release()
 
 
-def one_off(cached):
-    """A cached one-off computation (``st.cache_data`` / ``st.cache_resource``, positional arguments) whose
-    callers leave the queue until this process has its value.
+def one_off(cache):
+    """A one-off computation cached by ``cache`` (``st.cache_data(...)`` or ``st.cache_resource(...)``), run
+    out of the queue. Use as ``@one_off(st.cache_data(max_entries=4))`` on the computing function.
 
-    The body's own :func:`leave_queue` frees the slot of the run that computes; but Streamlit's cache
-    makes every other caller of the same key wait on a per-key lock until the value is there, and such a
-    caller held its slot while it waited: "everyone set the seed to 7" stopped every other session's run
-    for as long as the computation took. Here the caller leaves first unless the key is known to be
-    done in this process (a cache hit then stays in the queue: it takes microseconds). A key evicted
-    from the cache since is recomputed by a body that leaves the queue itself."""
-    done: set = set()
+    The run that computes a value gives its slot back first. Every other caller of the same key meanwhile
+    waits on the cache's per-key lock, and it would hold its slot while it waited: "everyone set the seed
+    to 7" stopped every session's runs for as long as the measurement took. So a caller whose key is
+    being computed in this process leaves the queue too. A caller whose key is not (a cache hit, taking
+    microseconds, or a miss it then computes itself) keeps its slot until the computation starts. The
+    key is registered before the computing run gives its slot back, so a caller that holds the slot
+    always sees it."""
+    def wrap(body):
+        computing: dict = {}  # key -> how many runs of this process compute it now
 
-    @functools.wraps(cached)
-    def call(*args):
-        if args not in done:
-            leave_queue()
-        value = cached(*args)
-        done.add(args)
-        return value
-    return call
+        @functools.wraps(body)
+        def compute(*args, **kwargs):
+            key = (args, tuple(sorted(kwargs.items())))
+            with _COMPUTING_LOCK:
+                computing[key] = computing.get(key, 0) + 1
+            try:
+                leave_queue()
+                return body(*args, **kwargs)
+            finally:
+                with _COMPUTING_LOCK:
+                    computing[key] -= 1
+                    if not computing[key]:
+                        del computing[key]
+
+        cached = cache(compute)
+
+        @functools.wraps(body)
+        def call(*args, **kwargs):
+            if (args, tuple(sorted(kwargs.items()))) in computing:
+                leave_queue()
+            return cached(*args, **kwargs)
+        call.clear, call.one_off = cached.clear, True
+        return call
+    return wrap
+
+
+_COMPUTING_LOCK = threading.Lock()

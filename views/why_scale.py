@@ -10,10 +10,8 @@ from ui import charts, controls, messages, offload, resources, run_queue, state,
 settings = state.current_settings()
 
 
-@run_queue.one_off  # callers of a seed being measured wait out of the queue
-@st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…")
-def measured(seed: int) -> ac.ScalingMeasurement:
-    run_queue.leave_queue()  # a new seed: the class's other runs go on meanwhile
+@run_queue.one_off(st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…"))
+def measured(seed: int) -> ac.ScalingMeasurement:  # a new seed is measured out of the queue
     return offload.run(ac.measure_scaling, seed=seed)  # in the worker process: see ui/offload.py
 
 
