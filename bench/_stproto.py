@@ -49,6 +49,7 @@ class Widget:
     options: tuple = ()  # tabs: the tab labels; selectbox / radio / button_group: the offered options
     sidebar: bool = False  # drawn in the sidebar (kept on a page switch; the page's own widgets are not)
     fragment_id: str = ""  # the st.fragment that drew it ("" = the whole run): its change reruns only that
+    path: tuple = ()  # where it is on the page (the delta path): a fragment's run redraws all below its own
 
     def state(self) -> WidgetState:
         ws = WidgetState(id=self.id)
@@ -246,26 +247,26 @@ class Session:
 
     async def _fragment_run(self, fragment_id: str, changes, timeout: float, keep_charts: bool,
                             auto: bool = False) -> RunResult:
-        """Only ``fragment_id`` reruns: the widgets drawn outside fragments stay (the sidebar, the page's
-        own); after a change, those of fragments go and come back as this run draws them (a fragment's run
-        draws the fragments inside it; a sibling fragment's widgets are dropped here although the browser
-        keeps them: no bench action changes one after another fragment's run). A timer's run (``auto``)
-        replaces only its own fragment's widgets."""
+        """Only ``fragment_id`` reruns: as in the browser, the widgets it draws replace those drawn below its
+        place on the page (its own and its inner fragments'; Streamlit wraps a fragment in a container, so
+        everything it draws shares that container's delta path), and every other widget stays."""
         msg = self.back_msg(changes)
         msg.rerun_script.fragment_id = fragment_id
         msg.rerun_script.is_auto_rerun = auto
-        kept = {k: w for k, w in self.widgets.items()
-                if (w.fragment_id != fragment_id if auto else not w.fragment_id)}
-        touched = set(self.touched)
+        before, touched = dict(self.widgets), set(self.touched)
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         r = await asyncio.wait_for(self._read_run(t0, keep_charts), timeout)
+        place = _common_prefix(self.run_paths)
+        kept = {k: w for k, w in before.items()
+                if place is None or w.path[:len(place)] != place} if self.run_paths else before
         self.widgets = {**kept, **self.widgets}
         self.touched |= touched & set(kept)
         return r
 
     async def _read_run(self, t0: float, keep_charts: bool) -> RunResult:
         elements: dict[str, int] = {}
+        self.run_paths = []  # the delta path of everything this run drew
         exceptions, alerts, charts = [], [], []
         seen: dict[str, Widget] = {}
         tabs: Widget | None = None  # the last keyed tab container, collecting its labels
@@ -284,12 +285,15 @@ class Session:
             elif kind == "navigation":  # the page st.navigation picked: the browser sends its hash next time
                 self.page_script_hash = fm.navigation.page_script_hash
                 self.pages = {p.page_name: (p.page_script_hash, p.url_pathname) for p in fm.navigation.app_pages}
-            elif kind == "delta" and fm.delta.WhichOneof("type") == "add_block":
+            if kind == "delta":
+                self.run_paths.append(tuple(fm.metadata.delta_path))
+            if kind == "delta" and fm.delta.WhichOneof("type") == "add_block":
                 block = fm.delta.add_block
                 bk = block.WhichOneof("type")
                 if bk == "tab_container" and block.tab_container.id:
                     tabs = _tabs_widget(block)
                     tabs.sidebar, tabs.fragment_id = _in_sidebar(fm), fm.delta.fragment_id
+                    tabs.path = tuple(fm.metadata.delta_path)
                     seen[tabs.key] = tabs
                 elif bk == "tab" and tabs is not None:
                     tabs.options += (block.tab.label,)
@@ -302,6 +306,7 @@ class Session:
                 if ek in WIDGET_TYPES:
                     w = _widget_from_element(ek, getattr(el, ek))
                     w.sidebar, w.fragment_id = _in_sidebar(fm), fm.delta.fragment_id
+                    w.path = tuple(fm.metadata.delta_path)
                     old = self.widgets.get(w.key)
                     if old is not None and old.id == w.id:
                         # the default of its first drawing: a widget whose key already holds a value is built
@@ -332,6 +337,18 @@ class Session:
                     if w.kind == "button":
                         w.value = False  # a trigger lasts one run
                 return RunResult(latency, fm.script_finished, n, nbytes, elements, exceptions, alerts, charts)
+
+
+def _common_prefix(paths: list[tuple]) -> tuple | None:
+    """The longest delta path that starts every one of ``paths`` (None for no paths)."""
+    if not paths:
+        return None
+    first = paths[0]
+    n = min(len(p) for p in paths)
+    for i in range(n):
+        if any(p[i] != first[i] for p in paths):
+            return first[:i]
+    return first[:n]
 
 
 def _in_sidebar(fm) -> bool:
