@@ -109,35 +109,35 @@ CUT_KEY = "_link_text_cut"  # the text rows this run's link had to fit (said at 
 def widget(key: str, where=None, **extra):
     """Build the widget of row ``key`` in ``where`` (default ``st``); returns the widget's value as an id.
 
-    When the key already holds a value (a scene set it, or an earlier run), no default is passed:
-    Streamlit warns when a widget gets both a default and a value set through session state.
+    The row's default is always passed, also when the key already holds a value (a scene set it, or an
+    earlier run: that value wins): Streamlit's link binding leaves a value equal to the widget's default
+    out of the address, and without one a radio's "default" is its first option, a toggle's False, so a
+    scene's "projections off, residual off" never reached the link. (Streamlit's warning about a default
+    beside a value set through session state is off: .streamlit/config.toml.)
     """
     c, where = BY_KEY[key], where or st
     keep = {"bind": "query-params"} if c.in_link else {"persist_state": "session"}  # in the link, or kept
     common = dict(key=c.key, help=c.help, **keep, **extra)
     labels = list(common.pop("options", None) or c.options.values())
-    current = st.session_state.get(c.key)
-    fresh = current is None or (bool(c.options) and current not in labels)  # nothing usable there yet
     if c.kind == "text":
-        value = where.text_input(c.label, **({"value": c.default} if fresh else {}), max_chars=c.max_chars,
-                                 **common)
+        value = where.text_input(c.label, value=c.default, max_chars=c.max_chars, **common)
         if c.max_chars is not None and len(value) >= c.max_chars:  # the box cut a longer text (typed or pasted)
             where.caption(f"{c.max_chars} characters at most: a longer text is cut to its first {c.max_chars}.")
     elif c.kind in ("select", "radio"):
-        index = {"index": labels.index(c.options[c.default])} if fresh else {}
+        index = labels.index(c.options[c.default]) if c.options[c.default] in labels else 0
         if c.kind == "select":
-            value = where.selectbox(c.label, labels, **index, **common)
+            value = where.selectbox(c.label, labels, index=index, **common)
         else:
-            value = where.radio(c.label, labels, captions=list(c.captions), **index, **common)
+            value = where.radio(c.label, labels, captions=list(c.captions), index=index, **common)
     elif c.kind == "segmented":
         default = c.options.get(c.default)
-        default = {"default": default if default in labels else labels[0]} if fresh else {}
-        value = where.segmented_control(c.label, labels, required=True, **default, **common)
+        value = where.segmented_control(c.label, labels, required=True, default=default if default in labels
+                                        else labels[0], **common)
     elif c.kind == "number":
         step = {"step": c.step} if c.step else {}
-        value = where.number_input(c.label, *c.limits, **({"value": c.default} if fresh else {}), **step, **common)
+        value = where.number_input(c.label, *c.limits, value=c.default, **step, **common)
     elif c.kind == "toggle":
-        value = where.toggle(c.label, **({"value": c.default} if fresh else {}), **common)
+        value = where.toggle(c.label, value=c.default, **common)
     else:
         raise ValueError(f"{c.kind} controls are built by their page")
     return _to_id(c, value)
