@@ -172,17 +172,22 @@ def _session(order, name, fn):
         order.append(name)
 
 
-def test_callers_of_a_one_off_being_computed_wait_out_of_the_queue():
-    """Streamlit's cache makes a second caller of a key being computed wait on a per-key lock: with
-    one_off it waits out of the queue, so a third session's run goes on (it waited for the computation)."""
-    slow, order = _one_off(4, 0.5), []
-    a = _in_thread(_session, order, "first caller", lambda: slow(7))
+def _computing_waiting_and_another(order, slow, key: int) -> None:
+    """Three sessions: one computes ``key``, a second waits for it, a third opens another page."""
+    a = _in_thread(_session, order, f"compute {key}", lambda: slow(key))
     time.sleep(0.1)
-    b = _in_thread(_session, order, "second caller", lambda: slow(7))
+    b = _in_thread(_session, order, f"wait for {key}", lambda: slow(key))
     time.sleep(0.1)
     c = _in_thread(_session, order, "another page", lambda: None)
     for t in (a, b, c):
         t.join(5)
+
+
+def test_callers_of_a_one_off_being_computed_wait_out_of_the_queue():
+    """Streamlit's cache makes a second caller of a key being computed wait on a per-key lock: with
+    one_off it waits out of the queue, so a third session's run goes on (it waited for the computation)."""
+    slow, order = _one_off(4, 0.5), []
+    _computing_waiting_and_another(order, slow, 7)
     assert order[0] == "another page", order
     assert slow(7) == 14
 
@@ -193,13 +198,7 @@ def test_a_key_evicted_and_computed_again_still_sends_its_waiters_out_of_the_que
     slow, order = _one_off(1, 0.5), []
     for key in (7, 8):
         _session(order, f"compute {key}", lambda k=key: slow(k))
-    a = _in_thread(_session, order, "compute 7 again", lambda: slow(7))
-    time.sleep(0.1)
-    b = _in_thread(_session, order, "wait for 7", lambda: slow(7))
-    time.sleep(0.1)
-    c = _in_thread(_session, order, "another page", lambda: None)
-    for t in (a, b, c):
-        t.join(5)
+    _computing_waiting_and_another(order, slow, 7)  # 7 again
     assert order[2] == "another page", order
 
 

@@ -17,6 +17,7 @@ RUN_SLOTS = 1
 RUN_SLOT_WAIT_S = 10.0
 _RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
 _HOLDS = threading.local()  # .slot: this thread holds a run slot now; .run: it is in a queued run
+_COMPUTING_LOCK = threading.Lock()  # guards one_off's sets of keys being computed
 
 
 @contextlib.contextmanager
@@ -90,27 +91,25 @@ def one_off(cache):
     key is registered before the computing run gives its slot back, so a caller that holds the slot
     always sees it."""
     def wrap(body):
-        computing: dict = {}  # key -> how many runs of this process compute it now
+        computing: set = set()  # keys a run of this process computes now (the cache's lock: one run per key)
 
         @functools.wraps(body)
         def compute(*args, **kwargs):
-            key = (args, tuple(sorted(kwargs.items())))
+            key = _key(args, kwargs)
             with _COMPUTING_LOCK:
-                computing[key] = computing.get(key, 0) + 1
+                computing.add(key)
             try:
                 leave_queue()
                 return body(*args, **kwargs)
             finally:
                 with _COMPUTING_LOCK:
-                    computing[key] -= 1
-                    if not computing[key]:
-                        del computing[key]
+                    computing.discard(key)
 
         cached = cache(compute)
 
         @functools.wraps(body)
         def call(*args, **kwargs):
-            if (args, tuple(sorted(kwargs.items()))) in computing:
+            if _key(args, kwargs) in computing:
                 leave_queue()
             return cached(*args, **kwargs)
         call.clear, call.one_off = cached.clear, True
@@ -118,4 +117,5 @@ def one_off(cache):
     return wrap
 
 
-_COMPUTING_LOCK = threading.Lock()
+def _key(args: tuple, kwargs: dict) -> tuple:
+    return args, tuple(sorted(kwargs.items()))
