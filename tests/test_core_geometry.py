@@ -19,6 +19,7 @@ from attention_core import (
     tokenize,
     toy_embeddings,
 )
+from attention_core.geometry import GEMV_MAX
 from tests.numerics import assert_close, strict
 
 
@@ -184,11 +185,13 @@ def brute_force_top(vectors, table, k, exclude=()):
 def test_nearest_words_agrees_with_brute_force_on_glove(glove):
     rng = np.random.default_rng(5)
     vectors = np.vstack([rng.standard_normal((3, 50)), glove.lookup(["king", "apple"]).vectors])
-    got = nearest_words(vectors, glove, k=5)
     ref = brute_force_top(vectors, glove, 5)
-    for g, r in zip(got, ref, strict=True):
-        assert [w for w, _ in g] == [w for w, _ in r]
-        assert_close([c for _, c in g], [c for _, c in r], rtol=0, atol=1e-6)
+    # 1-3 vectors: one matrix-vector product each; 4 and 5: one matrix product (geometry._scores)
+    for n in (1, 2, GEMV_MAX, GEMV_MAX + 1, 5):
+        got = nearest_words(vectors[:n], glove, k=5)
+        for g, r in zip(got, ref[:n], strict=True):
+            assert [w for w, _ in g] == [w for w, _ in r]
+            assert_close([c for _, c in g], [c for _, c in r], rtol=0, atol=1e-6)
     assert got[3][0][0] == "king" and abs(got[3][0][1] - 1.0) < 1e-6
 
 
@@ -227,6 +230,7 @@ def test_nearest_words_candidate_pruning_matches_brute_force(seed, k):
     queries = rng.standard_normal((6, 8))
     exclude = [[f"w{i}" for i in range(j * 3)] for j in range(6)]
     got = nearest_words(queries, table, k=k, exclude=exclude)
+    got[:2] = nearest_words(queries[:2], table, k=k, exclude=exclude[:2])  # the matrix-vector products' path
     for i in range(6):
         ref = brute_force_top(queries[i], table, k, exclude=set(exclude[i]))[0]
         assert [w for w, _ in got[i]] == [w for w, _ in ref[:k]]
