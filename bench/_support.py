@@ -164,8 +164,9 @@ def write_minimal_app(directory: Path) -> Path:
 
 
 def start_server(app: Path = APP, cwd: Path | None = None, wait: bool = True, timeout: float = 60.0,
-                 extra_args: list[str] | None = None) -> Server:
-    """``streamlit run <app>`` on a free loopback port, in its own process group."""
+                 extra_args: list[str] | None = None, cpus: set[int] | None = None) -> Server:
+    """``streamlit run <app>`` on a free loopback port, in its own process group; on ``cpus`` if given (every
+    thread it starts inherits them, as with ``taskset``)."""
     cwd = Path(cwd) if cwd else (ROOT if Path(app) == APP else Path(app).parent)
     port = free_port()
     log_path = Path(tempfile.gettempdir()) / f"bench-streamlit-{port}.log"
@@ -175,9 +176,12 @@ def start_server(app: Path = APP, cwd: Path | None = None, wait: bool = True, ti
         "run", str(app), "--server.headless", "true", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--browser.gatherUsageStats", "false", *(extra_args or [])]
     env = dict(os.environ, PYTHONUNBUFFERED="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if cpus:  # as scripts/lecture_hall.py: the server on its core, its worker process on any (ui/offload.py)
+        env["ATTENTION_LAB_WORKER_CORES"] = ",".join(map(str, sorted(os.sched_getaffinity(0))))
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env=env, start_new_session=True)
+                            env=env, start_new_session=True,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     server = Server(proc=proc, port=port, log_path=log_path, started=started, _log=log)
     if wait:
         try:

@@ -467,21 +467,24 @@ class Target:
         return [pid for name, pid in self.procs.items() if name != "haproxy"]
 
 
-def start_one(server_args: list[str]) -> Target:
-    server = S.start_server(S.APP, extra_args=server_args)
-    return Target("1 process", "127.0.0.1", server.port, {"s1": server.pid}, [server.port],
+def start_one(server_args: list[str], pin: bool = False) -> Target:
+    """One ``streamlit run app.py``; ``pin``: on one core, as scripts/lecture_hall.py runs each process."""
+    server = S.start_server(S.APP, extra_args=server_args, cpus={min(os.sched_getaffinity(0))} if pin else None)
+    return Target("1 process, pinned to a core" if pin else "1 process", "127.0.0.1", server.port,
+                  {"s1": server.pid}, [server.port],
                   stop=lambda: S.stop_server(server),
                   dead=lambda: None if server.proc.poll() is None else f"the server died: {server.log_tail()}",
                   server=server)
 
 
-def start_hall(n: int, server_args: list[str], timeout: float = 180.0) -> Target:
+def start_hall(n: int, server_args: list[str], timeout: float = 180.0, pin: bool = True) -> Target:
     """scripts/lecture_hall.py with ``n`` processes on a free loopback port (warmed below, not by the script)."""
     run_dir = S.tmpdir("bench-hall-")
     info_file = run_dir / "hall.json"
     out = open(run_dir / "lecture_hall.out", "w")  # noqa: SIM115 - the child holds it
     cmd = [sys.executable, str(HALL_SCRIPT), "--processes", str(n), "--port", str(S.free_port()),
            "--address", "127.0.0.1", "--no-warm", "--info-file", str(info_file), "--log-dir", str(run_dir)]
+    cmd += [] if pin else ["--no-pin"]
     proc = subprocess.Popen(cmd + (["--", *server_args] if server_args else []), cwd=S.ROOT, stdout=out,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     out.close()
@@ -508,7 +511,7 @@ def start_hall(n: int, server_args: list[str], timeout: float = 180.0) -> Target
         gone = [name for name, pid in procs.items() if not Path(f"/proc/{pid}").exists()]
         return f"died: {gone} ({run_dir})" if gone else None
 
-    return Target(f"hall of {n} (HAProxy)", "127.0.0.1", info["port"], procs,
+    return Target(f"hall of {n} (HAProxy){'' if pin else ', not pinned'}", "127.0.0.1", info["port"], procs,
                   [b["port"] for b in info["backends"]], stop=stop, dead=dead, info=info)
 
 
@@ -783,7 +786,8 @@ def _one(args, hall: int, scenario: str, sessions: int, think: float, seconds: f
     if args.quiet_load:
         wait_quiet(args.quiet_load)
     server_args = args.server_args.split()
-    target = start_hall(hall, server_args) if hall else start_one(server_args)
+    pin = (hall > 0) if args.pin is None else args.pin  # as deployed: the hall pins, `streamlit run` does not
+    target = start_hall(hall, server_args, pin=pin) if hall else start_one(server_args, pin=pin)
     try:
         for port in target.backend_ports:  # each process directly, as a teacher's first visit would
             asyncio.run(warm_up(port))
@@ -810,6 +814,9 @@ def main() -> int:
     ap.add_argument("--hall", type=int, default=0, metavar="N",
                     help="through scripts/lecture_hall.py with N Streamlit processes behind HAProxy (0 = one "
                          "process, directly)")
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
+                    help="each Streamlit process on its own core (default: yes through the hall, as "
+                         "scripts/lecture_hall.py runs them; no for one process, a plain `streamlit run`)")
     ap.add_argument("--matrix", action="store_true",
                     help="burst and hall, one process and the hall of one process per core; a markdown table")
     ap.add_argument("--pages", choices=("all", "lab"), default="all",

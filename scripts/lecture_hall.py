@@ -118,6 +118,7 @@ class Child:
     port: int = 0
     proc: subprocess.Popen | None = None
     log: object = field(default=None, repr=False)
+    cpus: set[int] = field(default_factory=set)  # the cores it is pinned to (empty: any)
 
     @property
     def pid(self) -> int:
@@ -158,10 +159,30 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
-def start_child(child: Child, env: dict[str, str]) -> None:
+def cores_for(n: int) -> list[set[int]]:
+    """One core for each of ``n`` processes, in turn over the cores this script may use (a process more than
+    there are cores shares one). Why pin: a Streamlit process runs its Python one thread at a time (the
+    interpreter lock), and its script thread and event-loop thread hand the lock to each other for every
+    element sent; on two cores each hand-off wakes a thread on the other core. Pinned to one core, the
+    hand-offs are plain thread switches: in bench/load.py's burst, one process gave p95 0.75-0.96 s
+    pinned against 0.96-1.12 s not (five runs each, interleaved), at 10 % less CPU (README, "For a
+    lecture hall"). The other cores stay free for the other processes and HAProxy; each process's worker
+    (ui/offload.py: a training, a new seed's measurement) may run on any core (ATTENTION_LAB_WORKER_CORES)."""
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return [{allowed[i % len(allowed)]} for i in range(n)] if allowed else [set() for _ in range(n)]
+
+
+def start_child(child: Child, env: dict[str, str], cpus: set[int] | None = None) -> None:
+    """Start ``child`` in its own session, dying with this script, on ``cpus`` if given (see cores_for)."""
+    def before_exec() -> None:
+        _die_with_parent()
+        if cpus:
+            with contextlib.suppress(OSError):  # a core taken away meanwhile: run unpinned
+                os.sched_setaffinity(0, cpus)
+
     child.log = open(child.log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop_child
     child.proc = subprocess.Popen(child.cmd, cwd=ROOT, stdout=child.log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent)
+                                  stdin=subprocess.DEVNULL, env=env, preexec_fn=before_exec)
 
 
 def stop_child(child: Child, timeout: float = 10.0) -> None:
@@ -283,13 +304,17 @@ class Hall:
         env = dict(os.environ, PYTHONUNBUFFERED="1", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
                    STREAMLIT_SERVER_COOKIE_SECRET=a.cookie_secret or secrets.token_hex(32))
         haproxy = find_haproxy(a.haproxy)
+        cores = cores_for(a.processes) if a.pin else [set() for _ in range(a.processes)]
+        if a.pin and hasattr(os, "sched_getaffinity"):  # each process's worker may use every core (ui/offload.py)
+            env["ATTENTION_LAB_WORKER_CORES"] = ",".join(map(str, sorted(os.sched_getaffinity(0))))
         for i in range(a.processes):
             port = free_port()
             b = Child(f"s{i + 1}", streamlit_cmd(port, a.streamlit_args), self.run_dir / f"streamlit-s{i + 1}.log",
                       port=port)
             self.backends.append(b)
             self.children.append(b)
-            start_child(b, env)
+            b.cpus = cores[i]
+            start_child(b, env, cores[i])
         wait_healthy(self.backends, lambda c: f"http://127.0.0.1:{c.port}", a.timeout)
         if a.warm:
             print(f"warming: {warm(self.backends)}", flush=True)
@@ -307,7 +332,8 @@ class Hall:
             "url": f"http://{local}:{a.port}", "address": a.address, "port": a.port, "cookie": COOKIE,
             "served_by": SERVED_BY,
             "stats_url": f"http://127.0.0.1:{self.stats_port}/", "haproxy_pid": self.haproxy.pid,
-            "backends": [{"name": b.name, "port": b.port, "pid": b.pid, "log": str(b.log_path)} for b in self.backends],
+            "backends": [{"name": b.name, "port": b.port, "pid": b.pid, "log": str(b.log_path),
+                          "cpus": sorted(b.cpus)} for b in self.backends],
             "run_dir": str(self.run_dir),
         }
         if a.info_file:
@@ -358,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="HAProxy's statistics page on 127.0.0.1 (default: a free port, printed)")
     ap.add_argument("--no-warm", dest="warm", action="store_false",
                     help="skip running every page once in each process before the proxy opens")
+    ap.add_argument("--no-pin", dest="pin", action="store_false",
+                    help="let every Streamlit process run on any core (default: each on its own core, in turn)")
     ap.add_argument("--haproxy", help="the haproxy binary (default: from PATH or /usr/sbin/haproxy)")
     ap.add_argument("--cookie-secret", help="server.cookieSecret for every process (default: random per start)")
     ap.add_argument("--info-file", help="write the hall's ports and process ids here as JSON once it is up")
@@ -385,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  on this machine: {info['url']}")
         print(f"  HAProxy statistics: {info['stats_url']}")
         for b in hall.backends:
-            print(f"  {b.name}: pid {b.pid}, 127.0.0.1:{b.port}")
+            on = f", core {','.join(map(str, sorted(b.cpus)))}" if b.cpus else ""
+            print(f"  {b.name}: pid {b.pid}, 127.0.0.1:{b.port}{on}")
         print(f"  logs and haproxy.cfg: {hall.run_dir}\nCtrl-C stops everything.", flush=True)
         code = hall.watch()
     except KeyboardInterrupt:

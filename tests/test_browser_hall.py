@@ -223,6 +223,33 @@ def choose_upload(lab) -> None:
     bs.wait_rerun(lab.page, lambda: lab.page.get_by_role("option", name=re.compile("upload", re.I)).first.click())
 
 
+def _allowed_cores(pid: int | str, task: str = "") -> set[int]:
+    """The cores a process (or one of its threads) may run on, from /proc (Cpus_allowed_list: "0", "0-3,6")."""
+    status = Path(f"/proc/{pid}" + (f"/task/{task}" if task else "") + "/status").read_text()
+    spec = next(line.split(":", 1)[1].strip() for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
+    cores = set()
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        cores.update(range(int(lo), int(hi or lo) + 1))
+    return cores
+
+
+def test_each_streamlit_process_runs_on_its_own_core(hall):
+    """lecture_hall.py pins process i to core i (see its cores_for): every thread of it, those started since
+    (a script run's thread) too; HAProxy stays free to run anywhere (the workers: the SIGTERM test below)."""
+    machine = set(os.sched_getaffinity(0))
+    given = [set(b["cpus"]) for b in hall.info["backends"]]
+    assert all(len(c) == 1 and c <= machine for c in given), given
+    if len(machine) >= len(given):
+        assert len(set().union(*given)) == len(given), f"two processes share a core: {given}"
+    for b, cores in zip(hall.info["backends"], given, strict=True):
+        threads = [t.name for t in Path(f"/proc/{b['pid']}/task").iterdir()]
+        assert len(threads) > 3  # the event loop, script runs, the file and cache threads
+        for t in threads:
+            assert _allowed_cores(b["pid"], t) == cores, f"{b['name']} thread {t} is not on core {cores}"
+    assert _allowed_cores(hall.info["haproxy_pid"]) == machine
+
+
 def test_two_students_keep_their_own_sessions_and_an_upload_lands_on_its_process(hall, browser, tmp_path):
     a, b = bs.LabPage.open(browser, hall), bs.LabPage.open(browser, hall)
     uploads: list = []  # A's upload responses (their requests are replayed below)
@@ -325,6 +352,12 @@ def test_sigterm_stops_haproxy_and_every_streamlit_process():
         pids = h.pids() + workers
         assert len(h.pids()) == 3 and all(alive(p) for p in pids), h.info
         assert len(workers) >= 2, f"each warmed process should have started its worker: {workers}"
+        # each server is pinned to its core, its worker (ui/offload.py) may use every core (lecture_hall.cores_for)
+        machine = set(os.sched_getaffinity(0))
+        for b in h.info["backends"]:
+            spawned = [d for d in descendants(b["pid"]) if b"spawn_main" in Path(f"/proc/{d}/cmdline").read_bytes()]
+            assert len(spawned) == 1, f"{b['name']}: one worker process expected, got {spawned}"
+            assert _allowed_cores(spawned[0]) == machine, f"{b['name']}'s worker is pinned: {b['cpus']}"
         with urllib.request.urlopen(h.url + "/_stcore/health", timeout=10) as r:
             assert r.read().strip() == b"ok"
     finally:

@@ -204,3 +204,11 @@ def test_a_worker_dies_with_its_server_process(tmp_path):
     while _alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(int(pid)), "the worker outlived its server"
+
+
+def test_worker_cores_spec_is_read_strictly():
+    """ATTENTION_LAB_WORKER_CORES (set by scripts/lecture_hall.py): a list of cores, or nothing usable."""
+    assert offload._cores("0,1") == {0, 1}
+    assert offload._cores(" 3 , 5 ,") == {3, 5}
+    assert offload._cores("") == set()
+    assert offload._cores("0-3") == set()  # not a list: the worker stays on its server's cores

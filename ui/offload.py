@@ -25,6 +25,7 @@ A training whose page stops following it (the student changed a setting: Streaml
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import itertools
 import multiprocessing as mp
 import multiprocessing.spawn
@@ -37,6 +38,9 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
 ENV = "ATTENTION_LAB_WORKER"  # "0": no worker process, every computation in the server process
+# the cores the worker may use, e.g. "0,1" (scripts/lecture_hall.py: its server is pinned to one core, and
+# its worker's computations should not queue behind that server there); unset: the server's own cores
+CORES_ENV = "ATTENTION_LAB_WORKER_CORES"
 SENTINEL_WAIT_S = 10.0  # after the result: how long the last progress reports may still be in transit
 
 _lock = threading.Lock()
@@ -69,6 +73,18 @@ def _init_worker(reports, stopped, server_pid: int) -> None:
     import attention_core  # noqa: F401 - numpy and its BLAS, loaded before they are limited
 
     threadpoolctl.threadpool_limits(limits=1)
+    cores = _cores(os.environ.get(CORES_ENV, ""))
+    if cores:
+        with contextlib.suppress(OSError):  # cores the machine no longer lets it use: stay on the server's
+            os.sched_setaffinity(0, cores)
+
+
+def _cores(spec: str) -> set[int]:
+    """"0,1" -> {0, 1}; anything unreadable -> {} (stay where the server runs)."""
+    try:
+        return {int(c) for c in spec.split(",") if c.strip()}
+    except ValueError:
+        return set()
 
 
 def _watch_server(server_pid: int, every: float = 0.5) -> None:
