@@ -3,8 +3,10 @@
 Run:  python bench/load.py --scenario burst          (30 sessions back to back, 20 s: "everyone type now")
       python bench/load.py --scenario hall           (150 sessions, 2.5-7.5 s of thinking, 45 s)
       python bench/load.py --scenario burst --hall 2 (the same through scripts/lecture_hall.py: 2 processes)
-      python bench/load.py --matrix                  (burst and hall, one process and the hall of one process
-                                                      per core: a markdown table for the README, ~4 minutes)
+      python bench/load.py --matrix                  (burst and hall: one process, one process pinned to a core,
+                                                      the hall of one process per core: a markdown table for the
+                                                      README, ~6 minutes)
+      python bench/load.py --scenario burst --pin    (one process on one core, as lecture_hall.py runs each)
       python bench/load.py                           (30 sessions, 5 s of thinking, 60 s; with --validate)
       python bench/load.py --pages lab               (the old mix: Sentence Lab edits only)
 
@@ -771,10 +773,11 @@ def wait_quiet(below: float, longest: float = 900.0) -> None:
 
 
 def one(args, hall: int, scenario: str, sessions: int, think: float, seconds: float,
-        validate: bool = False) -> Result:
-    """One run; run again (up to --retries times) while other work took more than 15 % of a core during it."""
+        validate: bool = False, pin: bool | None = None) -> Result:
+    """One run; run again (up to --retries times) while other work took more than 15 % of a core during it.
+    ``pin``: each Streamlit process on its own core (None: --pin, else as deployed: the hall pins)."""
     for attempt in range(args.retries + 1):
-        r = _one(args, hall, scenario, sessions, think, seconds, validate and attempt == 0)
+        r = _one(args, hall, scenario, sessions, think, seconds, validate and attempt == 0, pin)
         if r.others_cpu < 0.15 or attempt == args.retries:
             return r
         print(f"!! other work used {r.others_cpu * 100:.0f}% of a core during {scenario} / {r.target}: again")
@@ -782,11 +785,11 @@ def one(args, hall: int, scenario: str, sessions: int, think: float, seconds: fl
 
 
 def _one(args, hall: int, scenario: str, sessions: int, think: float, seconds: float,
-         validate: bool = False) -> Result:
+         validate: bool = False, pin: bool | None = None) -> Result:
     if args.quiet_load:
         wait_quiet(args.quiet_load)
     server_args = args.server_args.split()
-    pin = (hall > 0) if args.pin is None else args.pin  # as deployed: the hall pins, `streamlit run` does not
+    pin = pin if pin is not None else args.pin if args.pin is not None else hall > 0  # as deployed: the hall pins
     target = start_hall(hall, server_args, pin=pin) if hall else start_one(server_args, pin=pin)
     try:
         for port in target.backend_ports:  # each process directly, as a teacher's first visit would
@@ -818,7 +821,8 @@ def main() -> int:
                     help="each Streamlit process on its own core (default: yes through the hall, as "
                          "scripts/lecture_hall.py runs them; no for one process, a plain `streamlit run`)")
     ap.add_argument("--matrix", action="store_true",
-                    help="burst and hall, one process and the hall of one process per core; a markdown table")
+                    help="burst and hall: one process, one process pinned to a core (unless --pin/--no-pin "
+                         "says which), the hall of one process per core; a markdown table")
     ap.add_argument("--pages", choices=("all", "lab"), default="all",
                     help="all: every page in the mix (default); lab: Sentence Lab edits only (the old measure)")
     ap.add_argument("--timeout", type=float, default=30.0, help="a run slower than this is an error")
@@ -854,10 +858,12 @@ def main() -> int:
         results, spread = [], []
         for scenario in ("burst", "hall"):
             sessions, think, seconds = SCENARIOS[scenario]
-            for hall in (0, cores):
+            # a plain `streamlit run`, the same pinned to one core, the hall (pinned) unless --pin/--no-pin says
+            targets = [(0, False), (0, True), (cores, True)] if args.pin is None else [(0, args.pin), (cores, args.pin)]
+            for hall, pin in targets:
                 runs = []
                 for _ in range(repeat):
-                    r = one(args, hall, scenario, sessions, think, seconds)
+                    r = one(args, hall, scenario, sessions, think, seconds, pin=pin)
                     report(r, args.pages)
                     runs.append(r)
                 results.append(sorted(runs, key=lambda x: x.p95)[len(runs) // 2])  # the median run
