@@ -160,16 +160,17 @@ def _die_with_parent() -> None:
 
 
 def cores_for(n: int) -> list[set[int]]:
-    """One core for each of ``n`` processes, in turn over the cores this script may use (a process more than
-    there are cores shares one). Why pin: a Streamlit process runs its Python one thread at a time (the
-    interpreter lock), and its script thread and event-loop thread hand the lock to each other for every
-    element sent; on two cores each hand-off wakes a thread on the other core. Pinned to one core, the
-    hand-offs are plain thread switches: in bench/load.py's burst, one process gave p95 0.75-0.96 s
-    pinned against 0.96-1.12 s not (five runs each, interleaved), at 10 % less CPU (README, "For a
-    lecture hall"). The other cores stay free for the other processes and HAProxy; each process's worker
-    (ui/offload.py: a training, a new seed's measurement) may run on any core (ATTENTION_LAB_WORKER_CORES)."""
+    """One core for each of ``n`` processes, of the cores this script may use; none pinned (empty sets) when
+    there are more processes than cores (two pinned to one core could not use a core left idle).
+
+    Why pin: a Streamlit process runs its Python one thread at a time (the interpreter lock), and its script thread
+    and event-loop thread hand the lock to each other for every element sent; on two cores each hand-off wakes a
+    thread on the other core. Pinned to one core, the hand-offs are plain thread switches: in bench/load.py's burst,
+    one process gave p95 0.75-0.96 s pinned against 0.96-1.12 s not (five runs each, interleaved), at 10 % less CPU
+    (README, "For a lecture hall"). The other cores stay free for the other processes and HAProxy; each process's
+    worker (ui/offload.py: a training, a new seed's measurement) may run on any core (ATTENTION_LAB_WORKER_CORES)."""
     allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    return [{allowed[i % len(allowed)]} for i in range(n)] if allowed else [set() for _ in range(n)]
+    return [{allowed[i]} for i in range(n)] if n <= len(allowed) else [set() for _ in range(n)]
 
 
 def start_child(child: Child, env: dict[str, str], cpus: set[int] | None = None) -> None:
@@ -305,7 +306,7 @@ class Hall:
                    STREAMLIT_SERVER_COOKIE_SECRET=a.cookie_secret or secrets.token_hex(32))
         haproxy = find_haproxy(a.haproxy)
         cores = cores_for(a.processes) if a.pin else [set() for _ in range(a.processes)]
-        if a.pin and hasattr(os, "sched_getaffinity"):  # each process's worker may use every core (ui/offload.py)
+        if any(cores):  # each process's worker may use every core (ui/offload.py)
             env["ATTENTION_LAB_WORKER_CORES"] = ",".join(map(str, sorted(os.sched_getaffinity(0))))
         for i in range(a.processes):
             port = free_port()
@@ -374,8 +375,9 @@ class Hall:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  epilog="Arguments after -- go to every `streamlit run` (e.g. -- --logger.level info).")
-    ap.add_argument("--processes", "-n", type=int, default=os.cpu_count() or 1,
-                    help="Streamlit processes (default: one per core, here %(default)s)")
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    ap.add_argument("--processes", "-n", type=int, default=usable,
+                    help="Streamlit processes (default: one per core it may use, here %(default)s)")
     ap.add_argument("--port", type=int, default=8501, help="the port students open (default %(default)s)")
     ap.add_argument("--address", default="0.0.0.0",
                     help="where the proxy listens (default %(default)s: every interface, so the class can reach "

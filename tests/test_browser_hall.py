@@ -13,6 +13,7 @@ Logs: artifacts/lecture-hall/ (one per process, and haproxy.cfg).
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -232,6 +233,18 @@ def _allowed_cores(pid: int | str, task: str = "") -> set[int]:
         lo, _, hi = part.partition("-")
         cores.update(range(int(lo), int(hi or lo) + 1))
     return cores
+
+
+def test_cores_for_gives_each_process_its_own_core_or_none(monkeypatch):
+    """No browser, no HAProxy: which core each process gets (scripts/lecture_hall.cores_for)."""
+    spec = importlib.util.spec_from_file_location("lecture_hall", SCRIPT)
+    hall_script = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "lecture_hall", hall_script)  # its dataclasses look their module up
+    spec.loader.exec_module(hall_script)
+    monkeypatch.setattr(hall_script.os, "sched_getaffinity", lambda pid: {2, 5}, raising=False)
+    assert hall_script.cores_for(1) == [{2}]
+    assert hall_script.cores_for(2) == [{2}, {5}]
+    assert hall_script.cores_for(3) == [set(), set(), set()]  # more processes than cores: none pinned
 
 
 def test_each_streamlit_process_runs_on_its_own_core(hall):
