@@ -287,6 +287,37 @@ def warm(backends: list[Child], timeout: float = 120.0) -> str:
     return f"every page ({results[0]}) run once in each process, {time.monotonic() - t0:.1f} s"
 
 
+CACHE_MAX_OBJECT = 4194304  # bytes: HAProxy's max-object-size below
+
+
+def prime_cache(url: str, workers: int = 4) -> str:
+    """Every file of Streamlit's frontend fetched once through HAProxy, so its cache holds them before the
+    class arrives. Without it, a class opening the link at once all miss the empty cache together (HAProxy
+    stores a file once its first response has ended) and every process serves the same ~60 files of its
+    first page (~2.3 MB) to each of them, from Python, while the class's first runs wait."""
+    import concurrent.futures
+    import importlib.util
+
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or not spec.origin:
+        return "not primed (streamlit not found)"
+    root = Path(spec.origin).parent / "static"
+    files = [f for f in (root / "static").rglob("*")
+             if f.is_file() and f.suffix != ".map" and f.stat().st_size <= CACHE_MAX_OBJECT]
+
+    def get(f: Path) -> int:
+        with urllib.request.urlopen(f"{url}/{f.relative_to(root).as_posix()}", timeout=30) as r:
+            return len(r.read())
+
+    t0 = time.monotonic()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            size = sum(pool.map(get, files))
+    except (urllib.error.URLError, OSError) as exc:
+        return f"not primed ({exc})"
+    return f"{len(files)} frontend files ({size / 1e6:.0f} MB) in HAProxy's cache, {time.monotonic() - t0:.1f} s"
+
+
 # --- the hall ----------------------------------------------------------------------------------------
 
 class Hall:
@@ -329,6 +360,7 @@ class Hall:
         start_child(self.haproxy, os.environ.copy())
         local = "127.0.0.1" if a.address in ("0.0.0.0", "::", "") else a.address
         wait_healthy([self.haproxy], lambda c: f"http://{local}:{c.port}", a.timeout)
+        print(f"priming: {prime_cache(f'http://{local}:{a.port}')}", flush=True)
         info = {
             "url": f"http://{local}:{a.port}", "address": a.address, "port": a.port, "cookie": COOKIE,
             "served_by": SERVED_BY,

@@ -266,6 +266,22 @@ def test_each_streamlit_process_runs_on_its_own_core(hall):
     assert _allowed_cores(hall.info["haproxy_pid"]) == machine
 
 
+def test_the_frontend_files_are_in_haproxys_cache_before_the_class_arrives(hall):
+    """lecture_hall.prime_cache: the first page's files come from HAProxy's memory at the first request
+    (a cache hit, no Streamlit process asked), not after one student's miss per file."""
+    html = urllib.request.urlopen(hall.url + "/", timeout=10).read().decode()
+    files = re.findall(r'(?:src|href)="\./(static/[^"]+)"', html)
+    assert len(files) > 20, files  # the entry script and the chunks it preloads
+    before = hall.stats()["BACKEND"]
+    for f in files:
+        assert urllib.request.urlopen(f"{hall.url}/{f}", timeout=10).status == 200
+    after = hall.stats()["BACKEND"]
+    lookups = int(after["cache_lookups"]) - int(before["cache_lookups"])
+    hits = int(after["cache_hits"]) - int(before["cache_hits"])
+    assert lookups == len(files) and hits == len(files), (lookups, hits, len(files))
+    assert "priming: " in hall.output() and "in HAProxy's cache" in hall.output(), hall.output()[-1500:]
+
+
 def test_two_students_keep_their_own_sessions_and_an_upload_lands_on_its_process(hall, browser, tmp_path):
     a, b = bs.LabPage.open(browser, hall), bs.LabPage.open(browser, hall)
     uploads: list = []  # A's upload responses (their requests are replayed below)
