@@ -173,13 +173,13 @@ def cores_for(n: int) -> list[set[int]]:
     return [{allowed[i]} for i in range(n)] if n <= len(allowed) else [set() for _ in range(n)]
 
 
-def start_child(child: Child, env: dict[str, str], cpus: set[int] | None = None) -> None:
-    """Start ``child`` in its own session, dying with this script, on ``cpus`` if given (see cores_for)."""
+def start_child(child: Child, env: dict[str, str]) -> None:
+    """Start ``child`` in its own session, dying with this script, on ``child.cpus`` if any (see cores_for)."""
     def before_exec() -> None:
         _die_with_parent()
-        if cpus:
+        if child.cpus:
             with contextlib.suppress(OSError):  # a core taken away meanwhile: run unpinned
-                os.sched_setaffinity(0, cpus)
+                os.sched_setaffinity(0, child.cpus)
 
     child.log = open(child.log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop_child
     child.proc = subprocess.Popen(child.cmd, cwd=ROOT, stdout=child.log, stderr=subprocess.STDOUT,
@@ -342,11 +342,10 @@ class Hall:
         for i in range(a.processes):
             port = free_port()
             b = Child(f"s{i + 1}", streamlit_cmd(port, a.streamlit_args), self.run_dir / f"streamlit-s{i + 1}.log",
-                      port=port)
+                      port=port, cpus=cores[i])
             self.backends.append(b)
             self.children.append(b)
-            b.cpus = cores[i]
-            start_child(b, env, cores[i])
+            start_child(b, env)
         wait_healthy(self.backends, lambda c: f"http://127.0.0.1:{c.port}", a.timeout)
         if a.warm:
             print(f"warming: {warm(self.backends)}", flush=True)
