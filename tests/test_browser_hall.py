@@ -451,3 +451,70 @@ def test_a_teacher_sees_the_answers_given_through_every_process(hall, browser):
     finally:
         for lab in [teacher, *students]:
             lab.close()
+
+
+def tcp_sockets(pid: int, port: int) -> list[tuple[str, int]]:
+    """The TCP sockets process ``pid`` holds on local ``port``: (listening or the peer's address, TCP_NODELAY),
+    read from the process's own sockets (each descriptor borrowed with pidfd_getfd, Linux >= 5.6)."""
+    import ctypes
+    import socket
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd_getfd = 438  # the syscall's number on x86_64 and arm64 (asm-generic) alike
+    found = []
+    pidfd = os.pidfd_open(pid)
+    try:
+        for entry in Path(f"/proc/{pid}/fd").iterdir():
+            if not os.readlink(entry).startswith("socket:"):
+                continue
+            fd = libc.syscall(pidfd_getfd, pidfd, int(entry.name), 0)
+            if fd < 0:
+                continue  # closed meanwhile
+            with socket.socket(fileno=fd) as sock:  # our copy; closing it leaves the process's open
+                if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+                    continue
+                if sock.getsockname()[1] != port:
+                    continue
+                try:
+                    host, port_ = sock.getpeername()[:2]
+                    peer = f"{host}:{port_}"
+                except OSError:
+                    peer = "listening"
+                found.append((peer, sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)))
+    finally:
+        os.close(pidfd)
+    return found
+
+
+def assert_nagle_off(pid: int, port: int, who: str) -> None:
+    found = tcp_sockets(pid, port)
+    assert any(peer == "listening" for peer, _ in found), f"{who}: no listening socket on {port}: {found}"
+    assert any(peer != "listening" for peer, _ in found), f"{who}: no open connection on {port}: {found}"
+    assert all(nodelay for _, nodelay in found), f"{who}: Nagle still on (TCP_NODELAY 0): {found}"
+
+
+def test_the_servers_sockets_send_small_frames_at_once(lab, lab_server):
+    """A plain ``streamlit run`` (as Streamlit Community Cloud runs it): its listening socket and the page's
+    websocket have Nagle's algorithm off (ui/resources.tcp_nodelay; Streamlit 1.67 leaves it on, and a
+    small frame then waits up to 40 ms for the browser's delayed ACK)."""
+    lab.goto("/")
+    assert_nagle_off(lab_server.proc.pid, lab_server.port, "streamlit run")
+    lab.assert_clean()
+
+
+def test_each_hall_process_sends_small_frames_at_once(hall, browser):
+    """The same through the proxy: every Streamlit process of the hall, once a browser has reached it."""
+    labs = []
+    try:
+        for _ in hall.info["backends"]:  # HAProxy deals new browsers out in turn: one per process
+            lab = bs.LabPage.open(browser, hall)
+            labs.append(lab)
+            lab.goto("/")
+        assert {server_of(lab, hall) for lab in labs} == {b["name"] for b in hall.info["backends"]}
+        for b in hall.info["backends"]:
+            assert_nagle_off(b["pid"], b["port"], b["name"])
+        for lab in labs:
+            lab.assert_clean()
+    finally:
+        for lab in labs:
+            lab.close()

@@ -359,3 +359,37 @@ def test_neighbour_cache_keeps_at_most_its_size():
     assert len(cache.entries) == 2
     assert [key[1] for key in cache.entries] == [("bank",), ("river",)]  # the least recently used went first
 
+
+
+def test_tcp_nodelay_reaches_a_listener_like_streamlits_and_every_connection_it_accepts():
+    """resources.tcp_nodelay: Streamlit 1.67 binds ``socket.socket(family)`` (protocol 0), so asyncio leaves
+    Nagle on for what it accepts. After the call: the listener and a connection accepted before it have
+    TCP_NODELAY, a connection accepted after inherits it, and a descriptor that is no socket is untouched."""
+    import os
+    import socket
+
+    nodelay = socket.IPPROTO_TCP, socket.TCP_NODELAY
+    listener = socket.socket(socket.AF_INET)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    read_end, write_end = os.pipe()
+    socks = [listener]
+    try:
+        socks.append(socket.create_connection(listener.getsockname()))
+        before, _ = listener.accept()
+        socks.append(before)
+        assert listener.proto == 0 and before.getsockopt(*nodelay) == 0  # what Streamlit's server has
+        assert resources.tcp_nodelay() >= 2
+        assert listener.getsockopt(*nodelay) and before.getsockopt(*nodelay)
+        socks.append(socket.create_connection(listener.getsockname()))
+        after, _ = listener.accept()
+        socks.append(after)
+        assert after.getsockopt(*nodelay)
+        os.write(write_end, b"still a pipe")
+        assert os.read(read_end, 64) == b"still a pipe"
+        assert listener.fileno() >= 0 and before.send(b"x") == 1  # borrowed, never closed
+    finally:
+        for s in socks:
+            s.close()
+        os.close(read_end)
+        os.close(write_end)

@@ -11,6 +11,8 @@ import functools
 import gc
 import hashlib
 import inspect
+import os
+import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +42,41 @@ def one_blas_thread() -> None:
 
 
 one_blas_thread()
+
+
+def tcp_nodelay() -> int:
+    """Turn Nagle's algorithm off on this process's TCP sockets; returns how many it set.
+
+    Streamlit 1.67's server binds its listening socket as ``socket.socket(family)`` (protocol 0), and
+    asyncio sets TCP_NODELAY only on sockets whose protocol reads IPPROTO_TCP, so every websocket it
+    accepts keeps Nagle on (Tornado, before it, set TCP_NODELAY on each websocket). Then a small frame
+    sent while the previous one is unacknowledged waits for the browser's delayed ACK, up to 40 ms on
+    Linux: measured, a run of a three-line page answered in 44 ms, of which 40 waiting after the script had
+    finished. Set on the listening socket, the option is copied to every connection it accepts from then
+    on; set on the connections already open, it takes effect at once. Linux only (``/proc/self/fd``);
+    elsewhere nothing is changed."""
+    try:
+        fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        return 0
+    done = 0
+    for fd in fds:
+        try:
+            sock = socket.socket(fileno=fd)  # borrows the descriptor: detached below, never closed
+        except OSError:  # not a socket, or closed meanwhile
+            continue
+        try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                done += 1
+        except OSError:
+            pass
+        finally:
+            sock.detach()
+    return done
+
+
+tcp_nodelay()
 
 
 @st.cache_resource(show_spinner="Loading GloVe: 400,000 words x 50 numbers…")
