@@ -407,6 +407,29 @@ def test_exercise_2_is_checked_right_and_wrong():
         assert warned, f"no message for {junk!r}"
 
 
+def test_no_exercise_box_shows_its_answer():
+    """A box's grey example text is never an answer (exercise 2's once read "5, 5, 8" and "0.05, 0.05, 0.9",
+    both correct): submitted as typed, every part is refused or found wrong."""
+    at = open_page("exercises")
+    ph = [t.proto.placeholder for t in at.text_input if t.label.startswith(("(a)", "(b)", "(c)"))]
+    assert len(ph) == 3 and all(ph), ph
+    try:
+        check = ac.check_exercise_2(*ph)
+    except ac.AttentionLabError:
+        pass
+    else:
+        assert not any(p.correct for p in (check.scores, check.weights, check.new_cat))
+    at = open_page("exercises", exercise="Exercise 3: shapes")
+    shapes = ac.exercise_3_shapes()
+    for key in ("E", "Q", "scores", "output"):
+        box = at.text_input(key=f"ex3_{key}")
+        try:
+            ok, _ = ac.check_shape(box.proto.placeholder, shapes[key], known=shapes, name=key)
+        except ac.AttentionLabError:
+            ok = False
+        assert box.proto.placeholder and not ok, box.proto.placeholder
+
+
 def test_exercise_3_shapes_and_the_real_run():
     at = open_page("exercises", exercise="Exercise 3: shapes")
     for key, value in zip(("E", "Q", "scores", "output"), ("20 x 512", "20x64", "(20, 20)", "64 x 20")):

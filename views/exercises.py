@@ -23,9 +23,10 @@ def exercise_2() -> None:
                 "the three vectors. With or without the 1/√d_k factor: both are accepted.")
     charts.show(charts.token_strip(["cat", "sat", "mat"], [True] * 3, 0))
     with st.form("ex2"):
-        scores = st.text_input("(a) dot products: cat·cat, cat·sat, cat·mat", placeholder="5, 5, 8")
-        weights = st.text_input("(b) softmax weights", placeholder="0.05, 0.05, 0.9")
-        new_cat = st.text_input("(c) the new cat", placeholder="1.9, 2.8")
+        # the placeholders say what to type, never a number (they once showed (a) and (b)'s answers)
+        scores = st.text_input("(a) dot products: cat·cat, cat·sat, cat·mat", placeholder="three numbers, a, b, c")
+        weights = st.text_input("(b) softmax weights", placeholder="three numbers that add up to 1")
+        new_cat = st.text_input("(c) the new cat", placeholder="two numbers: the new cat's x, y")
         checked = st.form_submit_button("Check my answers")
     if checked:
         try:
