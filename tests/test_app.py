@@ -148,6 +148,22 @@ def test_invalid_url_settings_fall_back_to_defaults(query):
     assert "projections" not in said[0]
 
 
+@pytest.mark.parametrize(("written", "on"), [("1", True), ("", True), ("Yes", True), ("on", True),
+                                             ("0", False), ("off", False), ("no", False)])
+def test_a_switch_in_a_link_may_be_written_as_people_write_it(written, on):
+    """?present=1 (or a bare ?present, or yes/on) opens the presenter view; 0/no/off turns a switch off:
+    rewritten true/false, not reset with a "make no sense" warning (as ?present=1 once was)."""
+    at = plain_app(present=written, scale="0" if on else "yes")
+    no_exception(at)
+    assert at.sidebar.toggle(key="present").value is on
+    assert at.sidebar.toggle(key="scale").value is (not on)
+    # the address says it the way the binding reads it (a switch at its default is left out, as always)
+    assert (at.query_params.get("present"), at.query_params.get("scale")) == (("true", "false") if on else (None, None))
+    assert not [w for w in texts(at.main, "warning") if "make no sense" in w]
+    at.sidebar.text_input(key="s1").set_value("I love apple pie").run()  # and it stays so
+    assert at.sidebar.toggle(key="present").value is on and at.sidebar.toggle(key="scale").value is (not on)
+
+
 def test_url_opens_the_same_view():
     at = plain_app(s1="I love Apple watch", projections="random", d_k="8", scale="false", target="watch")
     no_exception(at)

@@ -76,11 +76,18 @@ def clean_text_state() -> list[str]:
     return changed
 
 
+# A switch's value in a link, as a teacher may type it (Streamlit's link binding reads only "true"/"false");
+# a bare ?present (no value) turns it on.
+TOGGLE_WORDS = {**dict.fromkeys(("true", "1", "yes", "on", ""), "true"),
+                **dict.fromkeys(("false", "0", "no", "off"), "false")}
+
+
 def sanitize_query_params() -> list[str]:
     """Drop URL values the widgets could not accept, before the widgets are built.
 
     A text value that is too long for its row (or not encodable) is not dropped but fitted: the link
-    keeps what the box can hold, and the keys go to ``st.session_state[CUT_KEY]`` for a notice.
+    keeps what the box can hold, and the keys go to ``st.session_state[CUT_KEY]`` for a notice. A switch
+    written 1/0, yes/no, on/off or bare (``?present``) is rewritten true/false (``TOGGLE_WORDS``), not reset.
     Returns the keys of the parameters that were reset to their defaults.
     """
     qp = st.query_params
@@ -93,6 +100,15 @@ def sanitize_query_params() -> list[str]:
                 st.session_state.pop(c.key, None)
                 cut.append(c.key)
     st.session_state[CUT_KEY] = cut
+    rewritten = False
+    for c in CONTROLS:  # a switch written as people write it: ?present, ?present=1, ?scale=off
+        raw = qp.get_all(c.key) if c.kind == "toggle" and c.in_link and c.key in qp else []
+        said = TOGGLE_WORDS.get(raw[0].strip().lower()) if len(raw) == 1 else None
+        if said is not None and said != raw[0]:
+            qp[c.key] = said
+            rewritten = True
+    if rewritten:  # the widgets' link binding reads the address as the run began: run again with the new one
+        st.rerun()
     reset = [c.key for c in CONTROLS if c.in_link and c.key in qp
              and (len(qp.get_all(c.key)) != 1 or not _accepts(c, qp.get_all(c.key)[0]))]
     for key in reset:
