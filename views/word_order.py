@@ -8,6 +8,7 @@ from ui import charts, controls, messages, resources, run_queue, state
 
 settings = state.current_settings()
 strength = settings.positions
+ROUNDING = 1e-12  # a difference this small is float rounding, not a difference
 
 st.title("Word order: lost and found")
 st.caption("Self-attention compares every word with every word, but nothing in softmax(Q Kᵀ / √d_k) V says where "
@@ -27,11 +28,14 @@ def comparison() -> None:
 
     st.header("1. Same words, another order")
     m1, m2 = st.columns(2)
-    m1.metric("largest difference without positions", ac.format_number(order.without),
+    def shown(x: float) -> str:  # float rounding (~1e-16) reads "≈ 0"; its exact value is said below
+        return "≈ 0" if x <= ROUNDING else ac.format_number(x)
+
+    m1.metric("largest difference without positions", shown(order.without),
               help="max over words and dimensions of |output in one sentence − the same word's output in the other|")
-    m2.metric(f"with positions (strength {strength:g})", ac.format_number(order.with_positions),
+    m2.metric(f"with positions (strength {strength:g})", shown(order.with_positions),
               help="the same measure with X + strength · PE")
-    if order.without <= 1e-12:
+    if order.without <= ROUNDING:
         st.markdown(f"Without positions every word leaves attention with **the same vector** in both sentences "
                     f"(largest difference {order.without:.1e}: float rounding). Who bit whom is lost.")
     if settings.causal:
