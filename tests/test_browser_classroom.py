@@ -291,3 +291,22 @@ def test_the_guided_lesson_from_a_link_predict_then_reveal(lab_browser, lab_serv
     assert bs.visible_charts(lab.page) == 0
     lab.assert_clean()
     lab.close()
+
+
+def test_the_blocks_survival_chart_names_every_stage_at_1366(lab_browser, lab_server):
+    """On a 1366 x 768 laptop the Transformer block's line chart names all six stages on its x axis (Vega hid
+    every other one as overlapping) and its title is whole (it was cut to "... (cosine with i…")."""
+    from attention_core.block import STAGES
+
+    lab = _open(lab_browser, lab_server, (1366, 768), "/transformer_block")
+    try:
+        groups = [g for g in bs.svg_chart_text_groups(lab.page) if any("after attention" in t for t in g)]
+        assert len(groups) == 1, bs.svg_chart_text_groups(lab.page)
+        texts = groups[0]
+        for k, stage in enumerate(STAGES):
+            assert f"{k + 1}. {stage.replace('_', ' ')}" in texts, (stage, texts)
+        assert "how much of each word's own vector survives" in texts, texts
+        assert not any(t.endswith("…") for t in texts), texts
+        lab.assert_clean()
+    finally:
+        lab.close()

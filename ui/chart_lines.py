@@ -47,7 +47,8 @@ def _line_template(x: str, y: str, colour: str | None, x_title: str | None, y_ti
                    colours: tuple[str, ...], categorical_x: bool = False,
                    y_domain: tuple[float, float] | None = None) -> alt.Chart | alt.LayerChart:
     rows = alt.Data(name="rows")  # a stand-in: each chart puts its own rows here
-    x_enc = (alt.X(f"{x}:N", title=x_title or x, sort=None, axis=alt.Axis(labelAngle=-30)) if categorical_x else
+    named = alt.Axis(labelAngle=-30, labelOverlap=False)  # every step named (Vega hid every other one at 1366 px)
+    x_enc = (alt.X(f"{x}:N", title=x_title or x, sort=None, axis=named) if categorical_x else
              alt.X(f"{x}:Q", title=x_title or x, scale=alt.Scale(type="log", base=2) if log_x else alt.Undefined))
     y_scale = alt.Scale(type="log") if log_y else (alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined)
     enc = dict(

@@ -28,7 +28,7 @@ c1, c2 = st.columns([3, 2])
 with c1:
     curve = pd.DataFrame(view.survival_rows)
     charts.show(charts.line_chart(curve, "stage", "mean cosine with the input", colour="residual stream",
-                                  title="how much of each word's own vector survives (cosine with its input)",
+                                  title="how much of each word's own vector survives",  # (y: the cosine; fits 1366 px)
                                   x_title="stage", categorical_x=True, y_domain=(-1, 1),
                                   palette=(charts.OKABE_ITO[2], "#666666")), width="stretch")
 with c2:
