@@ -458,3 +458,8 @@ def test_rnn_vs_attention_page_corrects_the_o1():
     md = "\n".join(m.value for m in at.markdown)
     assert "n sequential steps" in md and "not O(1)" in md
     assert len(charts(at)) == 2 and at.dataframe
+    table = at.dataframe[0].value  # read by people: their words, not the core's keys, and what the text compares
+    assert not set(table.columns) & set(ac.rnn_vs_attention([5], d=50)[0]), list(table.columns)
+    assert len(table.columns) <= 7  # fits a 1366 px laptop without scrolling sideways (it had 13 columns)
+    row = table[table["words (n)"] == 100].iloc[0]
+    assert row["RNN multiply-adds (2nd²)"] == 2 * 100 * 50**2 and row["attention (2n²d)"] == 2 * 100**2 * 50

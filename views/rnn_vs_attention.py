@@ -13,7 +13,12 @@ st.caption("The tutorial says self-attention is parallel, O(1), and connects eve
            "long Apple Music sentence.")
 
 st.header("1. Steps, path length and work")
-st.dataframe(tables.arrow(ac.rnn_vs_attention([5, 10, 20, 50, 100, 200], d=50)), hide_index=True, width="stretch")
+st.caption("d = 50 numbers per word (GloVe); a multiply-add is one x · y + z.")
+COLUMNS = {"n_tokens": "words (n)", "rnn_steps": "RNN steps", "attention_steps": "attention steps",
+           "rnn_path": "RNN path 1 → n", "attention_path": "attention path",
+           "rnn_madds": "RNN multiply-adds (2nd²)", "attention_core_madds": "attention (2n²d)"}  # what the text reads
+counts = pd.DataFrame(ac.rnn_vs_attention([5, 10, 20, 50, 100, 200], d=50))[list(COLUMNS)].rename(columns=COLUMNS)
+st.dataframe(tables.arrow(counts), hide_index=True, width="stretch")
 st.markdown("An RNN needs **n sequential steps** (each waits for the one before); attention needs **one** (every "
             "word's row can be computed at the same time), and the path from the first word to the last is 1 "
             "step instead of n − 1. That is what the tutorial's \"O(1)\" means. The **work** is not O(1): "
