@@ -480,12 +480,15 @@ class HeadsView:
     target_rows : (n_heads, n_tokens) the target's row in each head (None without a target)
     contribution : (n_heads,) length of what each head's output adds to the target through W_O
     shapes : lines "name [rows x cols]" for each head's W_Q, the concatenation, W_O and the output
+    previous : (n_heads,) each head's mean weight on the word just before, over words 2..n (NaN for one
+        word): how much a head does the "previous word" job on this sentence
     """
 
     weights: np.ndarray
     target_rows: np.ndarray | None
     contribution: np.ndarray | None
     shapes: list[str]
+    previous: np.ndarray
 
 
 def heads_view(a: SentenceAnalysis) -> HeadsView:
@@ -513,4 +516,6 @@ def heads_view(a: SentenceAnalysis) -> HeadsView:
               f"concatenation [{n} x {mh.concatenation.shape[1]}]",
               f"W_O [{p.W_O.shape[0]} x {p.W_O.shape[1]}]",
               f"output = concatenation @ W_O [{n} x {mh.output.shape[1]}]"]
-    return HeadsView(W, rows, contribution, shapes)
+    below = np.diagonal(W, offset=-1, axis1=1, axis2=2)  # (n_heads, n_tokens - 1): word t's weight on t - 1
+    previous = below.mean(axis=1) if n > 1 else np.full(h, np.nan)  # (n_heads,)
+    return HeadsView(W, rows, contribution, shapes, previous)

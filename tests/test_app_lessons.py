@@ -376,6 +376,12 @@ def test_multi_head_page_trained_heads_split_the_work():
     previous = [v for k, v in values.items() if "previous word" in k]
     assert max(cue) > 0.6 and max(previous) > 0.6
     assert int(np.argmax(cue)) != int(np.argmax(previous)), "one head for the sense, the other for position"
+    # the caption says what the heads were trained for and how much each does the previous-word job here,
+    # read off its own heatmap (it once said "one for the previous word" beside a head that mostly did not)
+    said = next(c.value for c in at.caption if c.value.startswith("Heads: trained for two jobs"))
+    for k, (_, df) in enumerate(chart_titled(at, "head ")):
+        w = df.sort_values(["query_pos", "key_pos"])["value"].to_numpy().reshape(4, 4)
+        assert f"head {k + 1} {np.mean([w[t, t - 1] for t in (1, 2, 3)]):.2f}" in said, said
 
 
 def test_multi_head_offers_only_divisors_of_the_vectors_width():

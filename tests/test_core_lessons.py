@@ -310,6 +310,10 @@ def test_pipeline_heads_and_the_heads_view(glove):
     shares = sum(a.heads.heads[k].contextual_embeddings[2] @ a.heads.projections.W_O[k * 10:(k + 1) * 10]
                  for k in range(5))
     assert np.allclose(shares, a.heads.output[2], rtol=1e-12)  # the heads' shares add up to the output
+    for k in range(5):  # the weight on the previous word, by hand: rows 2..4, one column to the left
+        assert view.previous[k] == pytest.approx(np.mean([view.weights[k, t, t - 1] for t in (1, 2, 3)]), abs=1e-15)
+    one = lessons.heads_view(ac.analyse("apple", glove, ac.Mechanism(projections="random", heads=5)))
+    assert np.isnan(one.previous).all()  # one word has no previous word
     off = ac.analyse("I love Apple phones", glove, ac.Mechanism(heads=2))
     assert np.allclose(off.heads.output, off.heads.concatenation)  # off: W_O = I
     with pytest.raises(ac.ShapeError, match="1, 2, 5, 10, 25, 50"):

@@ -39,7 +39,9 @@ def heads() -> None:
         view = ac.lessons.heads_view(res)
         words = res.words
         kind = {"identity": "off: each head compares the words on its own slice of dimensions", "random":
-                "random, seeded per head", "learned": "trained: one for the sense, one for the previous word"}
+                "random, seeded per head", "learned": "trained for two jobs, the sense word and the previous word "
+                "(how well, on held-out sentences: below). On this sentence, the weight on the previous word: " +
+                ", ".join(f"head {k + 1} {p:.2f}" for k, p in enumerate(view.previous))}
         st.caption(f"Heads: {kind.get(res.heads.projections.kind, res.heads.projections.kind)}.")
         cols = st.columns(min(h, 5))
         for k in range(h):
