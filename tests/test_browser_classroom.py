@@ -106,6 +106,10 @@ def test_presenter_view_closes_the_sidebar_and_grows_the_chart_text(lab_browser,
             "[data-testid='stVegaLiteChart'] svg text")].map(t => parseFloat(getComputedStyle(t).fontSize)
             || parseFloat(t.getAttribute('font-size')))""")
         assert sizes and min(sizes) >= 22, f"chart text in presenter view: {sorted(set(sizes))}"
+        # the page's own text a quarter larger than Streamlit's (theme.baseFontSize 17 px: html 21.25 px);
+        # it was 125 % of the browser's 16 px, only 18 % more than 17
+        base = lab.page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert base == pytest.approx(17 * 1.25), base
         bs.screenshot(lab.page, "presenter_1920x1080", width=1920, min_height=1080, max_height=1080)
         lab.assert_clean()
     finally:

@@ -68,7 +68,7 @@ def _concepts_note(sb) -> None:
         messages.warning("Concepts: " + "; ".join(cut) + ".", sb)
 
 
-PRESENTER_TEXT_SCALE = 1.25  # 16 px -> 20 px body text: read from the back of a classroom
+PRESENTER_TEXT_SCALE = 1.25  # the page's own text a quarter larger: read from the back of a classroom
 
 
 def _class_rows(sb) -> None:
@@ -85,8 +85,9 @@ def render() -> None:
                                      "residual": _class_rows})
     # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
     st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
-    if st.session_state.get("present"):  # and the page's own text grows (Streamlit sizes its text in rem)
-        st.html(f"<style>html {{ font-size: {PRESENTER_TEXT_SCALE:.0%}; }}</style>")
+    if st.session_state.get("present"):  # and the page's own text grows (Streamlit sizes its text in rem, from
+        base = st.get_option("theme.baseFontSize") or 16  # the theme's base: 125 % of the browser's 16 px was
+        st.html(f"<style>html {{ font-size: {base * PRESENTER_TEXT_SCALE:g}px; }}</style>")  # only +18 % of 17
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
         named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key})" for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",
