@@ -102,8 +102,8 @@ CONTROLS: tuple[Control, ...] = (
     Control("lesson", "Step", "1", "segmented",  # the guided lesson's step, in the link: ?lesson=5
             options={str(i): str(i) for i in range(1, len(ac.lesson.SECTIONS) + 1)}),
     Control("exercise", "Exercise", "ex2", "tabs",  # the Exercises page's open exercise, in the link
-            options={"ex2": "Exercise 2: cat sat mat", "ex3": "Exercise 3: shapes",
-                     "ex1": "Exercise 1: the river bank"}),
+            options={"ex1": "Exercise 1: the river bank", "ex2": "Exercise 2: cat sat mat",
+                     "ex3": "Exercise 3: shapes"}),  # in the tutorial's order; exercise 2 opens (no GloVe run)
     Control("heads", "Heads", "2", "segmented", options={h: h for h in ("1", "2", "5", "10")},
             help="h heads, each with d_k = d_model / h columns (GloVe: 50 = 1 x 50, 2 x 25, 5 x 10, 10 x 5; the 2-D "
                  "vectors: 1 or 2). Learned projections: the 2 trained heads."),  # the Multi-head page's own

@@ -171,9 +171,9 @@ def _selected(key: str):
 
 
 def tabs(key: str):
-    """The tabs of row ``key`` (bound to the link: the open tab is shared)."""
+    """The tabs of row ``key`` (bound to the link: the open tab is shared); the row's default opens first."""
     c = BY_KEY[key]
-    return st.tabs(list(c.options.values()), key=c.key, bind="query-params")
+    return st.tabs(list(c.options.values()), default=c.options[c.default], key=c.key, bind="query-params")
 
 
 def render_sidebar(extras: dict[str, Callable] | None = None) -> list[str]:
