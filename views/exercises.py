@@ -24,7 +24,8 @@ def exercise_2() -> None:
     charts.show(charts.token_strip(["cat", "sat", "mat"], [True] * 3, 0))
     with st.form("ex2"):
         # the placeholders say what to type, never a number (they once showed (a) and (b)'s answers)
-        scores = st.text_input("(a) dot products: cat·cat, cat·sat, cat·mat", placeholder="three numbers, separated by commas")
+        scores = st.text_input("(a) dot products: cat·cat, cat·sat, cat·mat",
+                               placeholder="three numbers, separated by commas")
         weights = st.text_input("(b) softmax weights", placeholder="three numbers that add up to 1")
         new_cat = st.text_input("(c) the new cat", placeholder="two numbers: the new cat's x, y")
         checked = st.form_submit_button("Check my answers")
