@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 import attention_core as ac
 from ui.control_rows import CONTROLS, Control
@@ -95,8 +96,7 @@ def sanitize_query_params() -> list[str]:
     for c in CONTROLS:
         if c.kind == "text" and c.in_link and c.key in qp and len(qp.get_all(c.key)) == 1:
             raw = qp.get_all(c.key)[0]
-            if fit_text(c, raw) != raw:
-                qp[c.key] = fit_text(c, raw)
+            if fit_text(c, raw) != raw and _rewrite(qp, c.key, fit_text(c, raw)):
                 st.session_state.pop(c.key, None)
                 cut.append(c.key)
     st.session_state[CUT_KEY] = cut
@@ -105,16 +105,29 @@ def sanitize_query_params() -> list[str]:
         raw = qp.get_all(c.key) if c.kind == "toggle" and c.in_link and c.key in qp else []
         said = TOGGLE_WORDS.get(raw[0].strip().lower()) if len(raw) == 1 else None
         if said is not None and said != raw[0]:
-            qp[c.key] = said
-            rewritten = True
+            rewritten |= _rewrite(qp, c.key, said)
     if rewritten:  # the widgets' link binding reads the address as the run began: run again with the new one
         st.rerun()
-    reset = [c.key for c in CONTROLS if c.in_link and c.key in qp
-             and (len(qp.get_all(c.key)) != 1 or not _accepts(c, qp.get_all(c.key)[0]))]
+    bad = [c.key for c in CONTROLS if c.in_link and c.key in qp
+           and (len(qp.get_all(c.key)) != 1 or not _accepts(c, qp.get_all(c.key)[0]))]
+    reset = [key for key in bad if _rewrite(qp, key, None)]
     for key in reset:
-        del qp[key]
         st.session_state.pop(key, None)
     return reset
+
+
+def _rewrite(qp, key: str, value: str | None) -> bool:
+    """Set the link parameter ``key`` (or drop it: ``value`` None). False when its widget already holds it in
+    this session (a later run of the same page, e.g. after the browser's Back button): Streamlit refuses to
+    change a bound parameter then, and the widget's own value stands (it writes the address itself)."""
+    try:
+        if value is None:
+            del qp[key]
+        else:
+            qp[key] = value
+    except StreamlitAPIException:
+        return False
+    return True
 
 
 CUT_KEY = "_link_text_cut"  # the text rows this run's link had to fit (said at the top of the page)
