@@ -85,9 +85,11 @@ def render() -> None:
                                      "residual": _class_rows})
     # presenter view: the sidebar closes (Streamlit applies a changed initial state on the next run's config)
     st.set_page_config(initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
-    if st.session_state.get("present"):  # and the page's own text grows (Streamlit sizes its text in rem, from
-        base = st.get_option("theme.baseFontSize") or 16  # the theme's base: 125 % of the browser's 16 px was
-        st.html(f"<style>html {{ font-size: {base * PRESENTER_TEXT_SCALE:g}px; }}</style>")  # only +18 % of 17
+    if st.session_state.get("present"):
+        # and the page's own text grows: Streamlit sizes its text in rem from the theme's base font size (17 px
+        # here), so the root grows from that base (125 % of the browser's 16 px was only 18 % more than 17)
+        base = st.get_option("theme.baseFontSize") or 16
+        st.html(f"<style>html {{ font-size: {base * PRESENTER_TEXT_SCALE:g}px; }}</style>")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
         named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key})" for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",
