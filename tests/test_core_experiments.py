@@ -13,8 +13,10 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from attention_core import ScalingMeasurement, measure_scaling
+from attention_core.experiments import query_key_scores
 
 FIELDS = ("score_variance", "scaled_variance", "max_weight_unscaled", "max_weight_scaled",
           "entropy_unscaled", "entropy_scaled")
@@ -133,3 +135,45 @@ def test_single_token_rows_are_one_hot():
     assert np.array_equal(r.max_weight_unscaled, [1.0, 1.0])
     assert np.array_equal(r.max_weight_scaled, [1.0, 1.0])
     assert np.all(r.entropy_unscaled == 0.0) and np.all(r.entropy_scaled == 0.0)
+
+
+def literal_scores(rng: np.random.Generator, d_k: int, n_rows: int, n_tokens: int) -> np.ndarray:
+    """q . k_j as the page says it: every entry of q and of each key drawn N(0, 1), then the dot products."""
+    q = rng.standard_normal((n_rows, 1, d_k))  # (n_rows, 1, d_k)
+    k = rng.standard_normal((n_rows, n_tokens, d_k))  # (n_rows, n_tokens, d_k)
+    return np.einsum("rid,rjd->rj", q, k)  # (n_rows, n_tokens)
+
+
+@pytest.mark.parametrize("d_k", [1, 3, 64, 512])
+def test_scores_drawn_as_norm_times_normal_match_the_literal_dot_products(d_k):
+    """query_key_scores draws |q| (chi with d_k degrees) times one N(0, 1) per key instead of every entry.
+    Compared with the literal products on what the page measures of each row (rows are independent, the
+    keys of one row are not, as they share q): the row's largest softmax weight, its spread and one score.
+    A wrong identity (|q|^2 for |q|, or one |q| for all rows) fails at every d_k but 1."""
+    n_rows, n = 4000, 10
+    fast = query_key_scores(np.random.default_rng(1), d_k, n_rows, n)
+    slow = literal_scores(np.random.default_rng(2), d_k, n_rows, n)
+    assert fast.shape == slow.shape == (n_rows, n)
+    for name, f in [("largest weight", lambda s: softmax_rows(s).max(axis=1)),
+                    ("row variance", lambda s: s.var(axis=1)),
+                    ("first score", lambda s: s[:, 0])]:
+        p = stats.ks_2samp(f(fast), f(slow)).pvalue
+        assert p > 1e-3, (name, p)
+    # and both have the variance the page's theory line draws: d_k (sampling error ~ 2 % at 40,000 scores)
+    assert fast.var() == pytest.approx(d_k, rel=0.06)
+
+
+def softmax_rows(s: np.ndarray) -> np.ndarray:
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_wrong_identities_are_told_apart():
+    """The comparison above can fail: |q|^2 in place of |q|, or one |q| = sqrt(d_k) for every row, is rejected."""
+    d_k, n_rows, n = 4, 4000, 10
+    rng = np.random.default_rng(1)
+    slow = literal_scores(np.random.default_rng(2), d_k, n_rows, n)
+    wrong = {"|q|^2 z": rng.chisquare(d_k, size=n_rows)[:, None] * rng.standard_normal((n_rows, n)),
+             "sqrt(d_k) z": np.sqrt(d_k) * rng.standard_normal((n_rows, n))}
+    for name, scores in wrong.items():
+        assert stats.ks_2samp(scores.var(axis=1), slow.var(axis=1)).pvalue < 1e-6, name

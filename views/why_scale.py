@@ -10,7 +10,7 @@ from ui import charts, controls, messages, offload, resources, run_queue, state,
 settings = state.current_settings()
 
 
-@run_queue.one_off(st.cache_data(max_entries=4, show_spinner="Measuring 20,000 random dot products per d_k…"))
+@run_queue.one_off(st.cache_data(max_entries=4, show_spinner="Drawing 20,000 random scores q · k per d_k…"))
 def measured(seed: int) -> ac.ScalingMeasurement:  # a new seed is measured out of the queue
     return offload.run(ac.measure_scaling, seed=seed)  # in the worker process: see ui/offload.py
 
