@@ -14,7 +14,8 @@ browser sends with the next rerun; that is imitated too. ``bench/load.py --valid
 BackMsgs built here with the ones Chromium sends for the same edits.
 
 Nothing is rendered: a run's latency here is the server's share (BackMsg sent -> script_finished
-received), without the browser's drawing.
+received), without the browser's drawing. The websocket itself is ``RawWebSocket``, a minimal RFC 6455
+client: the load generator shares the servers' two cores, so its own CPU per message is kept small.
 
 Through a reverse proxy (``scripts/lecture_hall.py``: HAProxy with a sticky ``SERVERID`` cookie) the
 session is opened as a browser opens it: the page's HTTP response sets the proxy's cookie, and the
@@ -26,6 +27,10 @@ served the page. Pages are switched as the sidebar's navigation does (``Session.
 from __future__ import annotations
 
 import asyncio
+import base64
+import collections
+import hashlib
+import os
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -33,7 +38,179 @@ from dataclasses import dataclass, field
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from websockets.asyncio.client import connect
+
+
+class ConnectionClosed(Exception):
+    """The server closed the websocket (or the connection dropped)."""
+
+
+_WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, 1.3
+
+
+class RawWebSocket(asyncio.Protocol):
+    """A minimal websocket client (RFC 6455) for the load generator: binary messages, no extensions.
+
+    It runs on the same two cores as the servers it measures, so its own CPU is taken from them. The
+    ``websockets`` library (a general client: an assembler, a reader coroutine and a lock per message)
+    cost the load generator 16-19 % of a core through the hall's burst, ~55 us per message at ~4,000
+    messages a second; here a message is a slice of the receive buffer, parsed where it arrives
+    (``data_received``) and handed over without a task switch when ``recv`` finds it waiting.
+    Pings are answered (the server pings idle sockets), a close frame is answered and ends ``recv``.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.messages: collections.deque[bytes] = collections.deque()
+        self.waiter: asyncio.Future | None = None
+        self.handshake: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.accept = b""
+        self.fragments: list[bytes] | None = None  # a message sent in several frames, until its last
+        self.closed = False
+
+    @classmethod
+    async def connect(cls, host: str, port: int, path: str, subprotocol: str, headers: dict[str, str],
+                      timeout: float) -> RawWebSocket:
+        loop = asyncio.get_running_loop()
+        _, ws = await asyncio.wait_for(loop.create_connection(cls, host, port), timeout)
+        key = base64.b64encode(os.urandom(16))
+        ws.accept = base64.b64encode(hashlib.sha1(key + _WS_GUID).digest())
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket", "Connection: Upgrade",
+                 f"Sec-WebSocket-Key: {key.decode()}", "Sec-WebSocket-Version: 13",
+                 f"Sec-WebSocket-Protocol: {subprotocol}", *(f"{k}: {v}" for k, v in headers.items())]
+        ws.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            await asyncio.wait_for(asyncio.shield(ws.handshake), timeout)
+        except BaseException:
+            ws.transport.close()
+            raise
+        return ws
+
+    # -- asyncio.Protocol
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc) -> None:
+        self.closed = True
+        if not self.handshake.done():
+            self.handshake.set_exception(ConnectionClosed(f"closed during the handshake: {exc}"))
+        self._wake()
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if not self.handshake.done():
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end]).decode("latin-1").split("\r\n")
+            del self.buf[:end + 4]
+            fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])}
+            if not head[0].startswith("HTTP/1.1 101") or fields.get("sec-websocket-accept") != self.accept.decode():
+                self.handshake.set_exception(ConnectionClosed(f"upgrade refused: {head[0]}"))
+                self.transport.close()
+                return
+            self.handshake.set_result(None)
+        self._parse()
+
+    def _parse(self) -> None:
+        buf = self.buf
+        while len(buf) >= 2:
+            b0, b1 = buf[0], buf[1]
+            n, pos = b1 & 0x7F, 2
+            if n == 126:
+                if len(buf) < 4:
+                    return
+                n, pos = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                if len(buf) < 10:
+                    return
+                n, pos = int.from_bytes(buf[2:10], "big"), 10
+            mask = b""
+            if b1 & 0x80:  # a server must not mask; read it all the same
+                mask, pos = bytes(buf[pos:pos + 4]), pos + 4
+            if len(buf) < pos + n:
+                return
+            payload = bytes(buf[pos:pos + n])
+            del buf[:pos + n]
+            if mask:
+                payload = _masked(payload, mask)
+            self._frame(b0 & 0x80, b0 & 0x0F, payload)
+
+    def _frame(self, fin: int, opcode: int, payload: bytes) -> None:
+        if opcode in (1, 2):  # text, binary: a message, or its first fragment
+            if fin:
+                self._deliver(payload)
+            else:
+                self.fragments = [payload]
+        elif opcode == 0 and self.fragments is not None:  # a continuation
+            self.fragments.append(payload)
+            if fin:
+                whole, self.fragments = b"".join(self.fragments), None
+                self._deliver(whole)
+        elif opcode == 9:  # ping: pong with its payload
+            self._send_frame(0xA, payload)
+        elif opcode == 8:  # close: answer it and stop
+            if not self.closed:
+                self._send_frame(0x8, payload[:2])
+                self.closed = True
+                self.transport.close()
+            self._wake()
+
+    def _deliver(self, payload: bytes) -> None:
+        w = self.waiter
+        if w is not None and not w.done():
+            self.waiter = None
+            w.set_result(payload)
+        else:
+            self.messages.append(payload)
+
+    def _wake(self) -> None:
+        w, self.waiter = self.waiter, None
+        if w is not None and not w.done():
+            w.set_exception(ConnectionClosed("the server closed the websocket"))
+
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
+        """One masked frame (a client must mask every frame, RFC 6455 5.3)."""
+        n = len(payload)
+        head = bytes([0x80 | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+        mask = os.urandom(4)
+        self.transport.write(head + mask + _masked(payload, mask))
+
+    # -- what Session uses
+    async def send(self, data: bytes) -> None:
+        if self.closed:
+            raise ConnectionClosed("the websocket is closed")
+        self._send_frame(0x2, data)
+
+    async def recv(self) -> bytes:
+        if self.messages:
+            return self.messages.popleft()
+        if self.closed:
+            raise ConnectionClosed("the server closed the websocket")
+        self.waiter = asyncio.get_running_loop().create_future()
+        return await self.waiter
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._send_frame(0x8, (1000).to_bytes(2, "big"))
+            self.transport.close()
+
+
+def _masked(data: bytes, mask: bytes) -> bytes:
+    """``data`` XOR the 4-byte ``mask`` repeated (masking and unmasking are the same), as one integer XOR."""
+    n = len(data)
+    if not n:
+        return data
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
+
 
 WIDGET_TYPES = ("text_input", "selectbox", "radio", "checkbox", "button_group", "number_input", "button")
 
@@ -165,11 +342,9 @@ class Session:
     async def connect(self, query_string: str = "", timeout: float = 30.0) -> None:
         self.query_string = query_string
         self.context_url = f"{self.base}/{self.page_name}" + (f"?{query_string}" if query_string else "")
-        headers = {"Cookie": self.cookie} if self.cookie else None
-        self.ws = await asyncio.wait_for(connect(
-            f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-            open_timeout=timeout, ping_interval=None, additional_headers=headers), timeout)
-        self.extensions = [type(e).__name__ for e in getattr(self.ws.protocol, "extensions", [])]
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        self.ws = await RawWebSocket.connect(self.host, self.port, "/_stcore/stream", "streamlit", headers, timeout)
+        self.extensions = []  # RawWebSocket offers none (no compression: Streamlit's default is off too)
 
     async def close(self) -> None:
         if self.ws is not None:
