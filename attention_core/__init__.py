@@ -72,7 +72,7 @@ from .exercises import (
     parse_numbers,
     parse_shape,
 )
-from .experiments import ScalingMeasurement, measure_scaling
+from .experiments import ScalingMeasurement, measure_scaling, query_key_scores
 from .geometry import PCA2D, concept_scores, nearest_words, pca_2d
 from .heads import (
     MultiHeadProjections,
@@ -124,8 +124,9 @@ __all__ = [
     "Mechanism", "MISTAKES", "multi_head_attention", "MultiHeadProjections", "MultiHeadTrace", "nearest_words",
     "NonFiniteError", "NonFiniteVectorFileError", "NotEnoughWordsError", "offset_rotation", "OOV_POLICIES",
     "order_experiment", "OutOfRangeError", "parse_concepts", "parse_numbers", "parse_shape", "parse_vectors",
-    "PartCheck", "PCA2D", "pca_2d", "position_similarity", "PROJECTION_KINDS", "Projections", "random_embeddings",
-    "RandomEmbeddings", "resolve_scale", "rnn_vs_attention", "ScalingMeasurement", "self_attention", "sense_concepts",
+    "PartCheck", "PCA2D", "pca_2d", "position_similarity", "PROJECTION_KINDS", "Projections", "query_key_scores",
+    "random_embeddings", "RandomEmbeddings", "resolve_scale", "rnn_vs_attention", "ScalingMeasurement",
+    "self_attention", "sense_concepts",
     "sense_pairs", "SenseExample", "sentence_report", "SentenceAnalysis", "SettingsError", "ShapeError",
     "sinusoidal_encoding", "softmax", "stage_similarity", "STAGES", "tokenize", "Tokens", "Tolerance", "TOLERANCES",
     "toy_embeddings", "TOY_VECTORS", "train_heads", "train_projections", "TrainingConfig", "TrainingResult",

@@ -5,14 +5,14 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, offload, resources, run_queue, state, tables
+from ui import charts, controls, messages, resources, run_queue, state, tables
 
 settings = state.current_settings()
 
 
 @run_queue.one_off(st.cache_data(max_entries=4, show_spinner="Drawing 20,000 random scores q · k per d_k…"))
 def measured(seed: int) -> ac.ScalingMeasurement:  # a new seed is measured out of the queue
-    return offload.run(ac.measure_scaling, seed=seed)  # in the worker process: see ui/offload.py
+    return ac.measure_scaling(seed=seed)  # ~15 ms: here, not in the worker (where a training could hold it up)
 
 
 st.title("Why scale by 1/√d_k?")
@@ -37,9 +37,11 @@ def measurement() -> None:
                                   y_title="variance"), width="stretch")
     st.table(tables.arrow({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
                            "Var(q · k / √d_k) measured": m.scaled_variance.round(3)}), hide_index=True)
-    st.markdown("Each q · k is a sum of d_k products of independent numbers with variance 1, so its variance is "
-                "d_k: the scores spread out as the vectors get longer. Dividing by the standard deviation √d_k "
-                "brings them back to variance 1, whatever d_k is.")
+    st.markdown("Each q · k is a sum of d_k products of independent numbers with variance 1, so its variance is d_k: "
+                "the scores spread out as the vectors get longer. Dividing by the standard deviation √d_k brings them "
+                "back to variance 1, whatever d_k is. (Measured without multiplying out the vectors: for a given q, "
+                "q · k with a random k is a normal number with variance |q|², so each query draws |q| and one such "
+                "number per key: the same scores, in the code below.)")
 
     st.header(f"2. Without scaling, softmax becomes one-hot (rows of {m.n_tokens} keys)")
     peak = pd.DataFrame({
@@ -113,6 +115,5 @@ def temperature_section() -> None:
 temperature_section()
 
 with st.expander("Show the code that made these numbers"):
-    st.code(resources.source(ac.measure_scaling), language="python")
-    st.code(resources.source(ac.resolve_scale), language="python")
-    st.code(resources.source(ac.lessons.scaling_comparison), language="python")
+    for code in (ac.measure_scaling, ac.query_key_scores, ac.resolve_scale, ac.lessons.scaling_comparison):
+        st.code(resources.source(code), language="python")
