@@ -312,6 +312,44 @@ def concept_readout(before, after, concepts, base, target: str, senses) -> Conce
 
 
 @dataclass(frozen=True)
+class SenseShift:
+    """A word's cosine with its two sense words, before and after attention (learned projections' page).
+
+    senses : (sense A word, sense B word), e.g. ("money", "river") for bank
+    before, after : (2,) cosine with each sense word's GloVe vector
+    towards : the sense whose cosine grew more (where attention moved the word)
+    leans : the sense with the higher cosine after (where the word now is)
+    """
+
+    senses: tuple[str, str]
+    before: np.ndarray
+    after: np.ndarray
+
+    @property
+    def towards(self) -> str:
+        gain = self.after - self.before  # (2,)
+        return self.senses[int(np.argmax(gain))]
+
+    @property
+    def leans(self) -> str:
+        return self.senses[int(np.argmax(self.after))]
+
+
+def sense_shift(before, after, embeddings, senses: tuple[str, str]) -> SenseShift:
+    """Cosines of one word's vector ``before`` and ``after`` (d_model,) attention with its two sense words.
+
+    Moving *towards* a sense and *leaning* to it are different statements: with the residual stream the word
+    keeps its own vector, so it can move towards river and still be nearer money (bank after *deposited*).
+    """
+    from .embeddings import cosine_to
+
+    units = np.array([embeddings.vector(w) for w in senses], dtype=np.float64)  # (2, d_model)
+    units /= np.linalg.norm(units, axis=1, keepdims=True)
+    cos = cosine_to(np.vstack([before, after]), units)  # (2, 2): rows before / after, columns the senses
+    return SenseShift(tuple(senses), cos[0], cos[1])
+
+
+@dataclass(frozen=True)
 class SelfMatch:
     """Why plain attention barely moves a word: its score with itself against its best other score."""
 

@@ -236,6 +236,27 @@ def test_learned_page_shows_a_live_counterexample():
     assert "**deposited**" in md and "sediments" in md  # d_k 16, seed 0: measured, not written in
 
 
+@pytest.mark.parametrize("residual", [True, False])
+def test_learned_counterexample_says_what_its_numbers_say(residual):
+    """The counterexample's sentence about bank's senses follows its own printed cosines: it moves towards the
+    sense whose cosine grew more, and 'still leans to' the other only when that one is still higher after
+    (a review found 'bank drifts towards the river sense' printed beside five money words)."""
+    import re
+
+    at = open_page("learned", residual=str(residual).lower())
+    md = next(m.value for m in at.markdown if "I deposited money at the bank" in m.value)
+    got = re.search(r"cosine with \*(\w+)\* goes from (-?[\d.]+) to (-?[\d.]+), with \*(\w+)\* from (-?[\d.]+) to "
+                    r"(-?[\d.]+): it moves towards the (\w+) sense", md)
+    assert got, md
+    b, b0, b1, a, a0, a1, towards = got.groups()
+    (b0, b1, a0, a1) = map(float, (b0, b1, a0, a1))
+    assert {a, b} == {"money", "river"}
+    assert towards == (b if b1 - b0 > a1 - a0 else a)
+    higher = b if b1 > a1 else a
+    assert (f"still leans to {higher}" in md) == (higher != towards)
+    assert ("residual stream keeps" in md) == (residual and higher != towards)
+
+
 # --- Hostile input, round two: the UI items ---------------------------------------------------------
 
 ONE_SENTENCE_VIEWS = ["views/step_by_step.py", "views/why_scale.py", "views/why_projections.py"]

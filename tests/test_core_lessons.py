@@ -318,3 +318,17 @@ def test_pipeline_heads_and_the_heads_view(glove):
     assert np.allclose(off.heads.output, off.heads.concatenation)  # off: W_O = I
     with pytest.raises(ac.ShapeError, match="1, 2, 5, 10, 25, 50"):
         ac.analyse("I love apple", glove, ac.Mechanism(projections="random", heads=3))
+
+
+def test_sense_shift_by_hand():
+    """Sense words along the axes of a 2-D table: cosines read off by hand, towards = the larger gain,
+    leans = the larger cosine after; a word can move towards one sense and still lean to the other."""
+    table = ac.VectorTable("axes", ["money", "river"], np.array([[2.0, 0.0], [0.0, 3.0]]))
+    s = ac.lessons.sense_shift(np.array([3.0, 1.0]), np.array([1.0, 1.0]), table, ("money", "river"))
+    np.testing.assert_allclose(s.before, [3 / np.sqrt(10), 1 / np.sqrt(10)], rtol=1e-15)
+    np.testing.assert_allclose(s.after, [1 / np.sqrt(2), 1 / np.sqrt(2)], rtol=1e-15)
+    assert s.towards == "river"  # 0.316 -> 0.707 against 0.949 -> 0.707
+    s = ac.lessons.sense_shift(np.array([3.0, 1.0]), np.array([2.0, 1.0]), table, ("money", "river"))
+    assert (s.towards, s.leans) == ("river", "money")  # moved towards river, still nearer money
+    zero = ac.lessons.sense_shift(np.zeros(2), np.array([0.0, 1.0]), table, ("money", "river"))
+    assert np.array_equal(zero.before, [0.0, 0.0]) and zero.leans == "river"  # no direction: cosine 0, not NaN

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from attention_core import training
 from ui import charts, messages, resources, state
 
 settings = state.current_settings()
@@ -31,8 +30,7 @@ st.markdown(
     "can only improve *where the word looks*."
 )
 
-progress = st.empty()
-curve = st.empty()
+progress, curve = st.empty(), st.empty()
 losses: list[float] = []  # filled while training runs (only on the first run for these settings)
 
 
@@ -64,8 +62,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric("held-out accuracy", f"{learned.heldout_accuracy:.1%}",
           f"{100 * (learned.heldout_accuracy - baseline.heldout_accuracy):+.1f} pts vs random",
           help="share of held-out sentences whose sense is read correctly, learned W_Q, W_K")
-c2.metric("cue attention", f"{learned.heldout_cue_attention:.3f}",
-          f"x{ratio:.1f} vs random",
+c2.metric("cue attention", f"{learned.heldout_cue_attention:.3f}", f"x{ratio:.1f} vs random",
           help="mean attention weight from the ambiguous word to the word that decides its sense")
 c3.metric("random W_Q, W_K", f"{baseline.heldout_accuracy:.1%}", f"cue attention {baseline.heldout_cue_attention:.3f}",
           delta_color="off", delta_arrow="off",
@@ -76,7 +73,7 @@ st.caption("Chance is 50%. Random projections already do well: the cue word's Gl
 st.markdown(
     "**What it learned, honestly**: one layer trained only on the ambiguous word's row learns mostly *which "
     "words are worth looking at* (sense-laden words such as *phones*, *juice*, *river*), and every word of a "
-    "sentence tends to look at them, so the rows of the heatmap look alike. Query-dependent looking, where "
+    "sentence tends to look at them, so the rows of the attention matrix look alike. Query-dependent looking, where "
     "different words look at different places, needs more training signal than this small task gives "
     "(for example, several ambiguous words per sentence, or many heads and layers)."
 )
@@ -99,22 +96,25 @@ st.subheader("Where it can be fooled")
 fooled = ac.analyse("I deposited money at the bank", glove, dataclasses.replace(mech, projections="learned"),
                     target="bank", learned=learned.projections)
 i, w = fooled.target_index, fooled.trace.attention_weights
-top = int(np.argmax(w[i]))
+top = int(np.argmax(w[i]))  # the word bank looks at most
 near = [word for word, _ in resources.neighbours(fooled.after[i], ("bank",), k=5)]
+shift = ac.lessons.sense_shift(fooled.before[i], fooled.after[i], glove, pairs["bank"])
+(m0, r0), (m1, r1), (money, river) = shift.before, shift.after, shift.senses
+still = f" and still leans to {shift.leans}" + (" (the residual stream keeps its own vector)" if mech.residual else "")
 st.markdown(
-    f"In *I deposited money at the bank*, **bank** looks most at **{fooled.words[top]}** "
-    f"(weight {w[i, top]:.2f}), and its output's nearest GloVe words are *{', '.join(near)}*. "
-    + ("Looking at *deposited* was a good choice, but in GloVe *deposited* is also what rivers do with silt, "
-       "so bank drifts towards the river sense. " if fooled.tokens.keys[top] == "deposited" else "")
-    + "Attention only chooses where to look; what the word finds there is that word's own embedding."
+    f"In *I deposited money at the bank*, **bank** looks most at **{fooled.words[top]}** (weight {w[i, top]:.2f}), "
+    f"and its output's nearest GloVe words are *{', '.join(near)}*. " + ("Looking at *deposited* was a good choice, "
+    "but in GloVe *deposited* is also what rivers do with silt. " if fooled.tokens.keys[top] == "deposited" else "")
+    + f"Bank's cosine with *{river}* goes from {r0:.2f} to {r1:.2f}, with *{money}* from {m0:.2f} to {m1:.2f}: it "
+    f"moves towards the {shift.towards} sense{still if shift.leans != shift.towards else ''}. Attention only chooses "
+    "where to look; what the word finds there is that word's own embedding."
 )
 
 with st.expander("Every held-out sentence: prediction and attention to the cue"):
     report = resources.heldout_report(d_k, seed, learned)  # made once per training run
     st.dataframe(report, hide_index=True, width="stretch")
-st.caption("Choose 'learned' under Projections in the sidebar to use these W_Q, W_K on every page.")
+st.caption("Every page uses these W_Q, W_K while Projections in the sidebar is 'learned' (the default).")
 
 with st.expander("Show the code that trained them"):
-    st.code(resources.source(training.forward), language="python")
-    st.code(resources.source(training.loss_and_grad), language="python")
-    st.code(resources.source(ac.train_projections), language="python")
+    for code in (ac.training.forward, ac.training.loss_and_grad, ac.train_projections):
+        st.code(resources.source(code), language="python")
