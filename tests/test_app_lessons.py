@@ -73,6 +73,8 @@ def test_why_scale_measures_variance_growing_with_d_k():
     assert np.all(np.isfinite(measured))
     assert np.allclose(measured / d_k, 1.0, rtol=0.15)
     assert np.allclose(table["Var(q · k / √d_k) measured"], 1.0, rtol=0.15)
+    # at d_k = 1 dividing by √1 changes nothing: the same number in both columns (it read 0.96 / 0.957, rounded apart)
+    assert d_k[0] == 1 and table["Var(q · k / √d_k) measured"].iloc[0] == measured[0]
     assert len(charts(at)) >= 5
 
 

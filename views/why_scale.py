@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import attention_core as ac
-from ui import charts, controls, messages, resources, run_queue, state, tables
+from ui import charts, controls, messages, resources, run_queue, state
 
 settings = state.current_settings()
 
@@ -35,8 +35,9 @@ def measurement() -> None:
                                   palette=charts.LESSON_COLOURS,
                                   title="variance of the scores (log-log)", x_title="d_k",
                                   y_title="variance"), width="stretch")
-    st.table(tables.arrow({"d_k": m.d_k, "Var(q · k) measured": m.score_variance.round(2),
-                           "Var(q · k / √d_k) measured": m.scaled_variance.round(3)}), hide_index=True)
+    measured_cols = {"Var(q · k) measured": m.score_variance, "Var(q · k / √d_k) measured": m.scaled_variance}
+    st.table(pd.DataFrame({"d_k": m.d_k, **measured_cols}).style.format("{:.3f}", subset=list(measured_cols)),
+             hide_index=True)  # both to 3 decimals: at d_k = 1 the two are the same number, and read so
     st.markdown("Each q · k is a sum of d_k products of independent numbers with variance 1, so its variance is d_k: "
                 "the scores spread out as the vectors get longer. Dividing by the standard deviation √d_k brings them "
                 "back to variance 1, whatever d_k is. (Measured without multiplying out the vectors: for a given q, "
