@@ -274,8 +274,9 @@ def measure_advantages(**_) -> Measured:
                     f"{r20['attention_steps']} sequential step (an RNN: {r20['rnn_steps']}) and a path of "
                     f"{r20['attention_path']} between the first and last word (an RNN: {r20['rnn_path']}); but the "
                     f"work is not O(1): at n = 100, d = 50 attention's scores and sum take "
-                    f"{r100['attention_core_madds']:,} multiply-adds (n² x d each), the RNN's steps "
-                    f"{r100['rnn_madds']:,} (n x d² each)", {"rows": list(rows.values())})
+                    f"{r100['attention_core_madds']:,} multiply-adds (2 x n² x d: n² x d for the scores, as many "
+                    f"for the sum), the RNN's steps {r100['rnn_madds']:,} (2 x n x d²: n x d² for each of its two "
+                    "matrices)", {"rows": list(rows.values())})
 
 
 def measure_next(glove: VectorTable, **_) -> Measured:
@@ -283,10 +284,12 @@ def measure_next(glove: VectorTable, **_) -> Measured:
     mech = Mechanism(projections="off", residual=False, positions=1.0)
     a, b = (analyse(s, glove, mech) for s in ("the dog bit the man", "the man bit the dog"))
     order = word_order(a, b)
-    return Measured("no" if order.without < 1e-9 else "yes", "",
-                    f"largest change of any word's vector: {order.without:.1e} without positions, "
-                    f"{order.with_positions:.2f} with the paper's positional encoding",
-                    {"words": b.words, "with": order.per_word})
+    dog = b.words.index("dog")
+    # the chart's measure, in the text too: how far each word's vector moves (its length), not a coordinate
+    return Measured("no" if order.per_word_without.max() < 1e-9 else "yes", "",
+                    f"how far dog's vector moves: {order.per_word_without[dog]:.1e} without positions (any word: at "
+                    f"most {order.per_word_without.max():.1e}, rounding), {order.per_word[dog]:.2f} with the paper's "
+                    f"positional encoding (the bars)", {"words": b.words, "with": order.per_word})
 
 
 MEASURES = {"problem": measure_problem, "static": measure_static, "scratch": measure_scratch, "dot": measure_dot,

@@ -409,6 +409,7 @@ class OrderComparison:
     without : largest |difference| of the outputs with no positions (0 up to rounding, unless masked)
     with_positions : the same at the mechanism's strength
     per_word : (n_tokens,) how far each word of sentence b moves against the same word in a, at that strength
+    per_word_without : (n_tokens,) the same with no positions (0 up to rounding, unless masked)
     strengths, curve : the largest difference at several strengths (it grows with the strength)
     """
 
@@ -417,6 +418,7 @@ class OrderComparison:
     per_word: np.ndarray
     strengths: np.ndarray
     curve: np.ndarray
+    per_word_without: np.ndarray
 
 
 def word_order(a: SentenceAnalysis, b: SentenceAnalysis) -> OrderComparison:
@@ -433,7 +435,7 @@ def word_order(a: SentenceAnalysis, b: SentenceAnalysis) -> OrderComparison:
         without=order_experiment(X_a, X_b, perm, 0.0, **run),
         with_positions=order_experiment(X_a, X_b, perm, mech.positions, **run),
         per_word=word_order_differences(X_a, X_b, perm, mech.positions, **run),
-        strengths=strengths, curve=curve)
+        strengths=strengths, curve=curve, per_word_without=word_order_differences(X_a, X_b, perm, 0.0, **run))
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,19 @@ def test_where_the_tutorial_rounds_the_page_says_so(measured):
     assert "O(1)" in measured["advantages"].says and "multiply-adds" in measured["advantages"].measures
 
 
+def test_the_measured_sentences_read_their_own_charts(measured):
+    """The words beside a chart give the chart's numbers (a review found step 11 saying 1.03, a coordinate,
+    beside bars of vector lengths up to 1.95, and step 10 saying n^2 x d beside 2 n^2 d)."""
+    nxt = measured["next"]
+    dog = list(nxt.numbers["words"]).index("dog")
+    assert f"{nxt.numbers['with'][dog]:.2f} with the paper's positional encoding" in nxt.measures
+    rows = {r["n_tokens"]: r for r in measured["advantages"].numbers["rows"]}
+    n, d = 100, 50
+    assert rows[n]["attention_core_madds"] == 2 * n * n * d and rows[n]["rnn_madds"] == 2 * n * d * d
+    assert f"{2 * n * n * d:,} multiply-adds (2 x n² x d" in measured["advantages"].measures
+    assert f"{2 * n * d * d:,} (2 x n x d²" in measured["advantages"].measures
+
+
 @pytest.mark.parametrize("raw, message", [
     ("", "Type a number first"), ("   ", "Type a number first"), ("abc", "one number"), ("1e309", "too large"),
     ("nan", "too large"), ("[1, 2]", "one number"), ("1, 2", "one number"), ("101", "between 0 and 100"),

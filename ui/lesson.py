@@ -102,12 +102,12 @@ def chart(slug: str, m: L.Measured) -> dict:
         rows = n["rows"]
         df = pd.DataFrame({"words (n)": [r["n_tokens"] for r in rows] * 2,
                            "multiply-adds": [r["rnn_madds"] for r in rows] + [r["attention_core_madds"] for r in rows],
-                           "model": ["RNN: n x d²"] * len(rows) + ["attention: n² x d"] * len(rows)})
+                           "model": ["RNN: 2 x n x d²"] * len(rows) + ["attention: 2 x n² x d"] * len(rows)})
         return charts.line_chart(df, "words (n)", "multiply-adds", colour="model", log_y=True,
                                  title="work per sentence, d = 50 (not O(1))")
     if slug == "next":
-        return charts.value_bars(np.asarray(n["with"]), n["words"], x_title="how far the word moves",
-                                 title="with positions, each word moves (without: 0 for every word)",
+        return charts.value_bars(np.asarray(n["with"]), n["words"], x_title="distance (without positions: 0)",
+                                 title="with positions: how far each word moves",
                                  colour=GREEN, width=300)
     raise KeyError(slug)
 
