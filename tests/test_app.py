@@ -639,3 +639,21 @@ def test_legal_but_huge_numbers_are_printed_short(view):
         assert not long_integer_part.search(block), block[:300]
     if view == "views/why_projections.py":
         assert at.metric and all(len(m.value) <= 10 for m in at.metric), [m.value for m in at.metric]
+
+
+def test_matrix_tables_hold_every_row_in_presenter_view(monkeypatch):
+    """The data grid's rows grow with the presenter view's larger text, so a table's height grows with them:
+    a review saw Step by step's 4 x 4 scores show three rows in presenter view (the fixed height cut 'phones')."""
+    heights = []
+
+    class Where:  # the table's container: only its height is read here
+        def markdown(self, *_, **__): ...
+        def caption(self, *_, **__): ...
+        def dataframe(self, _frame, **kwargs): heights.append(kwargs["height"])
+
+    for present in (False, True):
+        monkeypatch.setattr(tables.st, "session_state", {"present": present})
+        tables.show_matrix("scores", np.zeros((4, 4)), ["I", "love", "Apple", "phones"], where=Where())
+    plain, present = heights
+    assert plain >= 5 * tables.ROW_PX  # the header and 4 rows
+    assert present >= 5 * tables.ROW_PX * 1.25  # the same rows at the presenter view's text size

@@ -144,6 +144,7 @@ def by_position(field: str, title: str | None, **axis) -> dict:
 
 
 PRESENT_SCALE = 1.5  # presenter view: 15 px chart text becomes 22.5 px, readable from the back of a room
+PRESENTER_TEXT_SCALE = 1.25  # presenter view: the page's own text a quarter larger (ui/sidebar.py sets it)
 _FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"}
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 import attention_core as ac
 from ui import controls, messages, poll, resources, scenes
+from ui.chart_base import PRESENTER_TEXT_SCALE
 
 UPLOAD_HELP = (f"At most {ac.MAX_UPLOAD_BYTES / 1e6:g} MB = {ac.MAX_UPLOAD_BYTES:,} bytes, "
                f"{ac.vectorfile.MAX_ROWS:,} words and {ac.vectorfile.MAX_DIM:,} numbers per word. One word per line "
@@ -67,8 +68,6 @@ def _concepts_note(sb) -> None:
     if cut:
         messages.warning("Concepts: " + "; ".join(cut) + ".", sb)
 
-
-PRESENTER_TEXT_SCALE = 1.25  # the page's own text a quarter larger: read from the back of a classroom
 
 
 def _class_rows(sb) -> None:

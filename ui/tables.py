@@ -10,7 +10,7 @@ import pyarrow as pa
 import streamlit as st
 
 import attention_core as ac
-from ui.chart_base import arrow_rows
+from ui.chart_base import PRESENTER_TEXT_SCALE, arrow_rows
 
 ROW_PX = 38  # a data-grid row at the theme's 17 px base font (35 px, the grid's default, cut the last row)
 
@@ -44,7 +44,8 @@ def show_matrix(title: str, matrix: np.ndarray, rows: Sequence[str], cols: Seque
         where.caption(note)
     frame = matrix_frame(matrix, rows, cols, decimals)
     big = bool(np.nanmax(np.abs(np.asarray(matrix, dtype=float)), initial=0) >= 1e6)  # 3.4e38: 39 digits in a cell
-    where.dataframe(frame, width="stretch", height=min(4 + ROW_PX * (n + 1), 456),
+    row_px = ROW_PX * (PRESENTER_TEXT_SCALE if st.session_state.get("present") else 1)  # the grid's rows grow too
+    where.dataframe(frame, width="stretch", height=int(min(4 + row_px * (n + 1), 12 * row_px)),
                     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in frame.columns}
                     if big else None)
 
