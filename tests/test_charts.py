@@ -332,3 +332,14 @@ def test_pca_plot_labels_that_would_overlap_are_merged_and_capped():
     tags = list(data_of(charts.pca_plot(pts)).query("not frame")["tag"])
     assert tags[0] == "w0, w1, w2, w3 +3" and tags[1:n] == [""] * (n - 1)
     assert tags[n] == "far"
+
+
+@pytest.mark.parametrize("build", [lambda: charts.attention_bars(np.array([0.03, 0.97]), ["a", "b"]),
+                                   lambda: charts.value_bars(np.array([0.5, 1.95]), ["man", "dog"])])
+def test_bars_leave_room_for_the_longest_value_label(build):
+    """The value label right of the longest bar needs room past the plot. Streamlit's frontend gives a spec
+    without a top-level padding one of its own ({bottom: ...}), which replaces the config's, so the bars set
+    theirs at the top level (a review saw "1.95" cut to "1.9" at 1366 px)."""
+    spec = build()
+    assert spec["padding"]["right"] >= 40
+    assert "bottom" not in spec["padding"]  # Streamlit adds its own bottom, as for every chart

@@ -116,8 +116,10 @@ def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = ""
     labels = token_labels(words)
     w = np.asarray(weights, dtype=float)
     df = {"key": labels, "key_pos": np.arange(len(labels)), "weight": w, "text": [cell_text(v, 2) for v in w]}
+    # room right of the plot for the longest bar's value label (top-level: Streamlit's frontend replaces a spec
+    # without one by {bottom: ...}, so the config's padding never applied and "1.95" was cut at 1366 px)
     return filled(_bars_template(colour, x_title, domain), df, title=title, height=max(90, 30 * len(labels)),
-                  width=width)
+                  width=width, padding={"left": 8, "top": 8, "right": 48})
 
 
 def value_bars(values: np.ndarray, words: Sequence[str], *, title: str = "", x_title: str = "value",
