@@ -11,13 +11,19 @@ from ui import messages, state
 
 
 def render() -> None:
-    st.subheader("The 2-D vectors (edit any number, add or delete a word)")
+    """The editor in an expander, closed: the steps and their matrices stay on the first screen (Step 1, X,
+    shows the vectors); it stays open once a student opens it."""
     try:
         current = state.toy_source()
     except ac.AttentionLabError as exc:  # stored vectors the core refuses (a NaN): say so, go back to the tutorial's
         messages.error(f"The edited 2-D vectors cannot be used ({exc}), so the tutorial's vectors are back.")
         state.set_toy_vectors(None)
         current = state.toy_source()
+    with st.expander("The 2-D vectors: edit any number, add or delete a word", icon=":material/edit:"):
+        _editor(current)
+
+
+def _editor(current: ac.VectorTable) -> None:
     table = pd.DataFrame({"word": current.words, "x": current.matrix[:, 0], "y": current.matrix[:, 1]})
     # The editor is keyed by its starting table: once an edit is stored, the next run
     # starts a fresh editor from the stored vectors, so edits survive page changes and
