@@ -97,3 +97,13 @@ def test_whats_next_links_to_the_pages_that_teach_each_item():
     links = {el.proto.page: el.proto.label for el in at.get("page_link")}
     assert {"word_order", "multi_head", "transformer_block", "exercises"} <= set(links)
     assert "Positional encoding" in links["word_order"] and "Multi-head" in links["multi_head"]
+
+
+def test_the_lessons_page_links_fit_one_line_on_a_laptop():
+    """st.page_link cuts a long label with an ellipsis; in the lesson's left column at 1366 px about 43
+    characters fit (a review read '...Learned projectior'). The NEXT links' details are their tooltips."""
+    from ui import lesson as lesson_ui
+
+    labels = [label for _, label in lesson_ui.FURTHER.values()] + [label for _, label, _ in lesson_ui.NEXT_PAGES]
+    too_long = [label for label in labels if len(label) > 40]
+    assert not too_long, too_long

@@ -47,13 +47,13 @@ INTRO = {
 }
 
 FURTHER = {  # section -> (page script, label): where the app goes deeper
-    "problem": ("views/sentence_lab.py", "Try your own sentences in the Sentence Lab"),
-    "static": ("views/sentence_lab.py", "See every word's meaning on the Sentence Lab's Meaning tab"),
+    "problem": ("views/sentence_lab.py", "Your own sentences: Sentence Lab"),
+    "static": ("views/sentence_lab.py", "Every word's meaning: Sentence Lab"),
     "scratch": ("views/step_by_step.py", "Follow every number in Step by step"),
-    "dot": ("views/step_by_step.py", "Every dot product, by hand, in Step by step"),
-    "softmax": ("views/why_scale.py", "Play with softmax and temperature in Why scale?"),
-    "parameters": ("views/why_projections.py", "Why projections? Symmetric scores, and how W_Q ≠ W_K breaks them"),
-    "qkv": ("views/learned.py", "Watch W_Q and W_K learn on the Learned projections page"),
+    "dot": ("views/step_by_step.py", "Every dot product by hand: Step by step"),
+    "softmax": ("views/why_scale.py", "Softmax and temperature: Why scale?"),
+    "parameters": ("views/why_projections.py", "Symmetric scores: Why projections?"),
+    "qkv": ("views/learned.py", "See W_Q, W_K learn: Learned projections"),
     "formula": ("views/why_scale.py", "Measure the scaling on Why scale?"),
     "worked": ("views/exercises.py", "Now the tutorial's exercises, checked"),
     "advantages": ("views/rnn_vs_attention.py", "RNN vs attention, measured"),
@@ -115,7 +115,7 @@ def chart(slug: str, m: L.Measured) -> dict:
 def links(slug: str) -> None:
     if slug == "next":
         for path, label, what in NEXT_PAGES:
-            st.page_link(path, label=f"{label}: {what}", icon=":material/arrow_forward:")
+            st.page_link(path, label=label, help=what, icon=":material/arrow_forward:")  # short: one line at 1366 px
     elif slug in FURTHER:
         path, label = FURTHER[slug]
         st.page_link(path, label=label, icon=":material/arrow_forward:")
