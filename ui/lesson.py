@@ -76,8 +76,8 @@ def chart(slug: str, m: L.Measured) -> dict:
     n = m.numbers
     if slug == "problem":
         near, sims = zip(*resources.neighbours(n["vector"], ("apple",), k=8))
-        return charts.value_bars(np.array(sims), list(near), x_title="cosine with apple", colour=BLUE, width=300,
-                                 title="apple's nearest GloVe words (one vector, both senses)")
+        return charts.value_bars(np.array(sims), list(near), x_title="cosine with apple (one vector, both senses)",
+                                 colour=BLUE, width=300, title="apple's nearest GloVe words")
     if slug == "static":
         return charts.value_bars(np.asarray(n["cosines"]), n["concepts"], title="apple's cosine with each concept",
                                  x_title="cosine", colour=BLUE, width=300)

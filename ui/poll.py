@@ -176,8 +176,7 @@ def ask(question: ac.lesson.Question, guess, measured: Callable, draw: Callable)
             st.info(LOCK_IN, icon=":material/visibility_off:")
         else:
             m = measured()
-            draw(m)
-            questions.reveal(question, guess, m)
+            questions.reveal(question, guess, m, lambda: draw(m))
         return
     teacher, shown = teaching(c), store().revealed(c, question.id)
     if teacher and st.session_state.get(FOLLOWED) != (c, question.id):
@@ -197,8 +196,7 @@ def ask(question: ac.lesson.Question, guess, measured: Callable, draw: Callable)
             draw(m)
             questions.explain(m)
         else:
-            draw(m)
-            questions.reveal(question, guess, m)
+            questions.reveal(question, guess, m, lambda: draw(m))
             class_result(c, question, m)
 
 

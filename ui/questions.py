@@ -72,8 +72,9 @@ def predict(question: ac.lesson.Question, locked: bool = False) -> str | float |
     return guesses().get(question.id)
 
 
-def reveal(question: ac.lesson.Question, guess, measured: ac.lesson.Measured) -> None:
-    """Right or not, then "the tutorial says / the app measures" where the tutorial rounds."""
+def reveal(question: ac.lesson.Question, guess, measured: ac.lesson.Measured, draw=None) -> None:
+    """Right or not, then ``draw()`` (the section's chart, if given), then "the tutorial says / the app
+    measures" where the tutorial rounds: the verdict first, where a laptop's first screen still shows it."""
     answer = measured.answer
     said = answer if isinstance(answer, str) else f"{ac.format_number(answer, 3)}{question.unit}"
     if question.is_right(guess, answer):
@@ -82,6 +83,8 @@ def reveal(question: ac.lesson.Question, guess, measured: ac.lesson.Measured) ->
     else:
         mine = guess if isinstance(guess, str) else f"{ac.format_number(guess, 3)}{question.unit}"
         messages.error(f"Not quite: you said {mine}, the app measures {said}.")
+    if draw is not None:
+        draw()
     explain(measured)
 
 

@@ -19,9 +19,8 @@ def lesson_step() -> None:
     section = SECTIONS[step - 1]
     head.header(f"Guided lesson · {step}. {section.title}", anchor=False)
     st.caption(f"Step {step} of {len(SECTIONS)}: the tutorial's section \u201c{section.heading}\u201d. "
-               "This page's link opens this step: send it to the class. The lesson measures the tutorial's own "
-               "sentences with fixed settings, so every class gets the same answers; the sidebar's settings apply "
-               "on the other pages.")
+               "This page's link opens this step. Its sentences and settings are the tutorial's, fixed; "
+               "the sidebar's apply on the other pages.")
     left, right = st.columns([5, 6], gap="large")
     with left:
         st.markdown(lesson.INTRO[section.slug])
