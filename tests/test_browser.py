@@ -591,7 +591,9 @@ def test_edited_2d_vectors_survive_a_page_change(lab):
     lab.goto("/step_by_step?embeddings=tutorial+2-D&s1=love+apple+phones&scale=false&sbs_step=By+hand")
     bs.wait_until(lab.page, lambda: _score_line(lab.page, "apple, phones") is not None, message="the walk-through")
     assert _score_line(lab.page, "apple, phones") == "score(apple, phones) = (2 x 2) + (2 x 2) = 8"
-    grid = lab.page.locator("[data-testid='stDataFrame']").first
+    lab.page.get_by_text("The 2-D vectors: edit any number").click()  # the editor sits in a closed expander
+    grid = lab.page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
+    grid.wait_for(state="visible")
     grid.scroll_into_view_if_needed()
     lab.page.wait_for_timeout(1000)  # the grid's canvas takes a moment to accept input
     box = grid.bounding_box()
