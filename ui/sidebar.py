@@ -76,6 +76,13 @@ def _class_rows(sb) -> None:
     poll.sidebar(sb)
 
 
+# Streamlit's smallest text (captions, metric and widget labels, st.table cells: 0.875 rem) read 18.6 px on a
+# projector; in presenter view it is the body's size (its element test ids, as the frontend names them)
+PRESENTER_SMALL_TEXT = ("[data-testid='stCaptionContainer'], [data-testid='stMetricLabel'] p, "
+                        "[data-testid='stWidgetLabel'] p, [data-testid='stTable'] td, [data-testid='stTable'] th "
+                        "{ font-size: 1rem !important; }")
+
+
 def render() -> None:
     """Build every shared control, once per run (from app.py); a link's bad settings are said on top."""
     scenes.apply_from_link()  # ?scene=bank: before the widgets read their values
@@ -88,7 +95,7 @@ def render() -> None:
         # and the page's own text grows: Streamlit sizes its text in rem from the theme's base font size (17 px
         # here), so the root grows from that base (125 % of the browser's 16 px was only 18 % more than 17)
         base = st.get_option("theme.baseFontSize") or 16
-        st.html(f"<style>html {{ font-size: {base * PRESENTER_TEXT_SCALE:g}px; }}</style>")
+        st.html(f"<style>html {{ font-size: {base * PRESENTER_TEXT_SCALE:g}px; }} {PRESENTER_SMALL_TEXT}</style>")
     if reset:  # said at the top of the page, where it is seen (fixed names only, never user text)
         named = ", ".join(f"{controls.LINK_NAMES.get(key, key)} ({key})" for key in reset)
         st.warning(f"This link had setting(s) that make no sense: {named}. Using the defaults for them.",
