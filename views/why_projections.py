@@ -74,7 +74,7 @@ def all_part() -> None:
         with col:
             charts.show(charts.attention_bars(tr.attention_weights[row], words,
                                               title=f"{kind}: row of '{words[row]}'",
-                                              colour=charts.VARIANT_COLOURS[kind], width=170))
+                                              colour=charts.VARIANT_COLOURS[kind], width=170), width="stretch")
     st.caption("Random projections look somewhere arbitrary; learned ones were trained to look at the word that "
                "decides the sense of an ambiguous word (see Learned projections). "
                + ("Scores are divided by √d_k, as the sidebar says." if settings.scale else
