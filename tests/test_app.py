@@ -164,6 +164,19 @@ def test_a_switch_in_a_link_may_be_written_as_people_write_it(written, on):
     assert at.sidebar.toggle(key="present").value is on and at.sidebar.toggle(key="scale").value is (not on)
 
 
+@pytest.mark.parametrize(("query", "key", "label"), [({"tab": "attention"}, "tab", "Attention"),
+                                                      ({"tab": "map"}, "tab", "Map"),
+                                                      ({"matrix_view": "RAW SCORES", "tab": "Attention"},
+                                                       "matrix_view", "raw scores")])
+def test_a_choice_in_a_link_may_be_written_by_its_short_name_or_in_any_case(query, key, label):
+    """?tab=attention (the label in other case) or ?tab=map (its short name) opens that choice, rewritten to the
+    label the link binding reads, not reset with a "make no sense" warning (a review typed ?wp_part=all)."""
+    at = plain_app(**query)
+    no_exception(at)
+    assert at.query_params.get(key) == label
+    assert not [w for w in texts(at.main, "warning") if "make no sense" in w]
+
+
 @pytest.mark.parametrize("later", ["1", "maybe"])
 def test_a_later_run_with_an_odd_switch_in_its_address_keeps_working(later):
     """The same session's address changing under a bound switch (the browser's Back button to the link as first

@@ -88,7 +88,8 @@ def sanitize_query_params() -> list[str]:
 
     A text value that is too long for its row (or not encodable) is not dropped but fitted: the link
     keeps what the box can hold, and the keys go to ``st.session_state[CUT_KEY]`` for a notice. A switch
-    written 1/0, yes/no, on/off or bare (``?present``) is rewritten true/false (``TOGGLE_WORDS``), not reset.
+    written 1/0, yes/no, on/off or bare (``?present``) is rewritten true/false, a choice written by its short
+    name or in other letter case is rewritten to its label (``_spelled``), not reset.
     Returns the keys of the parameters that were reset to their defaults.
     """
     qp = st.query_params
@@ -101,9 +102,9 @@ def sanitize_query_params() -> list[str]:
                 cut.append(c.key)
     st.session_state[CUT_KEY] = cut
     rewritten = False
-    for c in CONTROLS:  # a switch written as people write it: ?present, ?present=1, ?scale=off
-        raw = qp.get_all(c.key) if c.kind == "toggle" and c.in_link and c.key in qp else []
-        said = TOGGLE_WORDS.get(raw[0].strip().lower()) if len(raw) == 1 else None
+    for c in CONTROLS:  # as people write it: ?present, ?present=1, ?scale=off; ?wp_part=all, ?tab=attention
+        raw = qp.get_all(c.key) if c.in_link and c.key in qp else []
+        said = _spelled(c, raw[0]) if len(raw) == 1 else None
         if said is not None and said != raw[0]:
             rewritten |= _rewrite(qp, c.key, said)
     if rewritten:  # the widgets' link binding reads the address as the run began: run again with the new one
@@ -114,6 +115,19 @@ def sanitize_query_params() -> list[str]:
     for key in reset:
         st.session_state.pop(key, None)
     return reset
+
+
+def _spelled(c: Control, raw: str) -> str | None:
+    """The link value a teacher meant by ``raw``, when the widget would not take it as written: a switch's
+    1/0, yes/no, on/off or bare (``TOGGLE_WORDS``); a choice's short name (its key, ``wp_part=all``) or its
+    label in other letter case (``tab=attention``). None: nothing else to read it as."""
+    if c.kind == "toggle":
+        return TOGGLE_WORDS.get(raw.strip().lower())
+    if c.kind in ("select", "radio", "segmented", "tabs") and raw not in c.options.values():
+        if raw.strip() in c.options:
+            return c.options[raw.strip()]
+        return next((label for label in c.options.values() if label.lower() == raw.strip().lower()), None)
+    return None
 
 
 def _rewrite(qp, key: str, value: str | None) -> bool:
