@@ -15,6 +15,7 @@ d_k, seed = settings.d_k, settings.proj_seed
 st.title("Learned projections")
 st.caption("The tutorial says W_Q, W_K and W_V are learned. Here they really are, on a small task written for "
            "this project: is the ambiguous word in a sentence meant in one sense or the other?")
+results = st.container()  # the held-out numbers, filled once trained: first on a laptop's screen
 
 examples, pairs = resources.word_senses(), resources.sense_pairs()
 st.markdown(
@@ -30,7 +31,7 @@ st.markdown(
     "can only improve *where the word looks*."
 )
 
-progress, curve = st.empty(), st.empty()
+progress, curve = results.empty(), st.empty()  # training progress where the results will be
 losses: list[float] = []  # filled while training runs (only on the first run for these settings)
 
 
@@ -57,8 +58,8 @@ progress.empty()
 draw_loss(learned.losses)
 ratio = learned.heldout_cue_attention / max(baseline.heldout_cue_attention, 1e-12)
 
-st.header(f"Held-out sentences (d_k = {d_k}, seed = {seed})")
-c1, c2, c3 = st.columns(3)
+results.header(f"Held-out sentences (d_k = {d_k}, seed = {seed})")
+c1, c2, c3 = results.columns(3)
 c1.metric("held-out accuracy", f"{learned.heldout_accuracy:.1%}",
           f"{100 * (learned.heldout_accuracy - baseline.heldout_accuracy):+.1f} pts vs random",
           help="share of held-out sentences whose sense is read correctly, learned W_Q, W_K")
@@ -67,9 +68,9 @@ c2.metric("cue attention", f"{learned.heldout_cue_attention:.3f}", f"x{ratio:.1f
 c3.metric("random W_Q, W_K", f"{baseline.heldout_accuracy:.1%}", f"cue attention {baseline.heldout_cue_attention:.3f}",
           delta_color="off", delta_arrow="off",
           help="W_Q, W_K kept at their random start; only the read-out is trained")
-st.caption("Chance is 50%. Random projections already do well: the cue word's GloVe vector leans the right way "
-           f"and pulls a little even with weak attention. Learning makes the word look at the cue {ratio:.1f} times "
-           "as hard, which is what makes the reading reliable.")
+results.caption("Chance is 50%. Random projections already do well: the cue word's GloVe vector leans the right "
+                f"way and pulls a little even with weak attention. Learning makes the word look at the cue "
+                f"{ratio:.1f} times as hard, which is what makes the reading reliable.")
 st.markdown(
     "**What it learned, honestly**: one layer trained only on the ambiguous word's row learns mostly *which "
     "words are worth looking at* (sense-laden words such as *phones*, *juice*, *river*), and every word of a "
@@ -79,8 +80,7 @@ st.markdown(
 )
 
 st.header("The tutorial's \"I love Apple watch\"")
-glove = resources.glove()
-mech = state.mechanism(settings)
+glove, mech = resources.glove(), state.mechanism(settings)
 watch = ac.tokenize("I love Apple watch")
 both = ac.lessons.random_vs_learned(glove.lookup(watch.keys).vectors, watch.words, learned.projections, mech)
 for col, (kind, tr) in zip(st.columns(2), (("random", both.random), ("learned", both.learned))):
