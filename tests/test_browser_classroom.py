@@ -112,7 +112,9 @@ def test_presenter_view_closes_the_sidebar_and_grows_the_chart_text(lab_browser,
         assert base == pytest.approx(17 * 1.25), base
         # Streamlit's smallest text (captions, metric labels: 0.875 rem, 18.6 px) is the body's size here
         small = lab.page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMain'] "
-            + "[data-testid='stCaptionContainer'], [data-testid='stMain'] [data-testid='stMetricLabel'] p")]
+            + "[data-testid='stCaptionContainer'], [data-testid='stMain'] [data-testid='stMetricLabel'] p, "
+            + "[data-testid='stMain'] [data-testid^='stBaseButton'] p, "
+            + "[data-testid='stMain'] [data-testid='stButtonGroup'] p, [data-testid='stMain'] [data-testid='stTab'] p")]
             .map(e => parseFloat(getComputedStyle(e).fontSize))""")
         assert small and min(small) >= 21, small
         bs.screenshot(lab.page, "presenter_1920x1080", width=1920, min_height=1080, max_height=1080)

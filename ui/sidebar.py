@@ -76,10 +76,12 @@ def _class_rows(sb) -> None:
     poll.sidebar(sb)
 
 
-# Streamlit's smallest text (captions, metric and widget labels, st.table cells: 0.875 rem) read 18.6 px on a
-# projector; in presenter view it is the body's size (its element test ids, as the frontend names them)
+# Streamlit's smallest text (captions, metric and widget labels, answer options, buttons, tabs, st.table
+# cells: 0.875 rem) read 18.6 px on a projector; in presenter view it is the body's size (by the frontend's test ids)
 PRESENTER_SMALL_TEXT = ("[data-testid='stCaptionContainer'], [data-testid='stMetricLabel'] p, "
-                        "[data-testid='stWidgetLabel'] p, [data-testid='stTable'] td, [data-testid='stTable'] th "
+                        "[data-testid='stWidgetLabel'] p, [data-testid='stRadioOption'] p, "
+                        "[data-testid^='stBaseButton'] p, [data-testid='stButtonGroup'] p, [data-testid='stTab'] p, "
+                        "[data-testid='stTable'] td, [data-testid='stTable'] th "
                         "{ font-size: 1rem !important; }")
 
 
