@@ -47,9 +47,8 @@ CONFIG = alt.Config(
     # every chart on its own white card: its near-black text stays readable when a student's Streamlit
     # is in the dark theme (Streamlit's theme type is not known reliably on the server: st.context.theme)
     background="#FFFFFF",
-    # (Streamlit's frontend gives a spec without a top-level padding one of its own, which replaces this one:
-    # a chart that needs room, such as the bars' value labels, sets it at the top level; chart_tokens)
-    padding={"left": 8, "top": 8, "bottom": 8, "right": 36},
+    # no padding here: Streamlit's frontend gives every spec a top-level padding, which replaces the config's;
+    # a chart that needs room (the bars' value labels) sets its own at the top level (chart_tokens)
 )
 
 

@@ -69,7 +69,6 @@ def _concepts_note(sb) -> None:
         messages.warning("Concepts: " + "; ".join(cut) + ".", sb)
 
 
-
 def _class_rows(sb) -> None:
     """The class poll's rows, last (so they move no other row): the Class code box, start or leave a class."""
     sb.header("Class")
