@@ -393,3 +393,51 @@ def test_tcp_nodelay_reaches_a_listener_like_streamlits_and_every_connection_it_
             s.close()
         os.close(read_end)
         os.close(write_end)
+
+
+def _wait_until(cond, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_slots_go_in_order_of_asking_even_to_a_thread_that_asks_as_one_is_freed():
+    """threading.Semaphore let a thread that asked at the moment of a release take the slot before the woken
+    waiter, which then queued again at the back (the burst's latency tail). FifoSlots hands a freed slot to
+    the oldest waiter: A, B, C asked in that order while the slot was held; D asks as it is freed."""
+    slots, order, lock = run_queue.FifoSlots(1), [], threading.Lock()
+    assert slots.acquire(timeout=1)
+
+    def waiter(name):
+        assert slots.acquire(timeout=5)
+        with lock:
+            order.append(name)
+        time.sleep(0.01)
+        slots.release()
+
+    threads = []
+    for i, name in enumerate("ABC"):
+        threads.append(_in_thread(waiter, name))
+        _wait_until(lambda i=i: len(slots._waiters) == i + 1)  # each in line before the next asks
+    slots.release()
+    threads.append(_in_thread(waiter, "D"))
+    for t in threads:
+        t.join(5)
+    assert order == ["A", "B", "C", "D"]
+    assert slots.acquire(timeout=0.1), "every slot was given back"
+    slots.release()
+
+
+def test_a_thread_that_waited_too_long_leaves_the_line_without_a_slot():
+    """acquire(timeout) gives up after timeout s, leaves the line (a later release must not hand it the
+    slot) and returns False; the slot stays countable: freed once, taken once."""
+    slots = run_queue.FifoSlots(1)
+    assert slots.acquire(timeout=1)
+    t0 = time.monotonic()
+    assert not slots.acquire(timeout=0.2)
+    assert time.monotonic() - t0 >= 0.2 and not slots._waiters
+    slots.release()
+    assert slots.acquire(timeout=0.1)
+    assert not slots.acquire(timeout=0.05)  # one slot, taken
+    slots.release()

@@ -7,15 +7,56 @@ app.py runs the sidebar and the page in :func:`run_slot`; a page control's fragm
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import threading
 
 import streamlit as st
 
+
+class FifoSlots:
+    """``n`` slots handed out strictly in order of asking: a freed slot goes straight to the thread that has
+    waited longest.
+
+    Why not ``threading.Semaphore``: its release wakes a waiter, but a thread that asks in between (a new
+    edit's script thread, every few milliseconds in a class's burst) takes the slot first, and the woken
+    waiter queues again at the back. Under a burst that unfairness was the latency tail: bench/load.py's
+    p95 was 1.6 times its median with 30 sessions (README, "For a lecture hall")."""
+
+    def __init__(self, n: int):
+        self._lock = threading.Lock()
+        self._free = n
+        self._waiters: collections.deque[threading.Lock] = collections.deque()  # oldest first
+
+    def acquire(self, timeout: float) -> bool:
+        """Take a slot, waiting at most ``timeout`` s in line; False: none came in time (not taken)."""
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return True
+            handover = threading.Lock()
+            handover.acquire()
+            self._waiters.append(handover)
+        if handover.acquire(timeout=timeout):
+            return True
+        with self._lock:
+            if handover in self._waiters:  # timed out in line
+                self._waiters.remove(handover)
+                return False
+        return True  # release() handed the slot over just as the wait timed out: it is ours
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().release()  # the slot passes to the oldest waiter, never freed between
+            else:
+                self._free += 1
+
+
 RUN_SLOTS = 1
 RUN_SLOT_WAIT_S = 10.0
-_RUN_SLOTS = threading.BoundedSemaphore(RUN_SLOTS)
+_RUN_SLOTS = FifoSlots(RUN_SLOTS)
 _HOLDS = threading.local()  # .slot: this thread holds a run slot now; .run: it is in a queued run
 _COMPUTING_LOCK = threading.Lock()  # guards one_off's sets of keys being computed
 
@@ -28,8 +69,8 @@ def run_slot():
     time. When a class edits at once, 30 script threads and the server's one event-loop thread
     (which sends every session's messages) take turns on the interpreter lock every 5 ms: each run
     takes 30 times as long, the event loop is starved, and the switching overhead grows with every
-    thread. Queued for a slot instead, runs finish one after another at full speed, roughly in order
-    of arrival (measured with bench/load.py's burst: see the README's "For a lecture hall"). A lone
+    thread. Queued for a slot instead, runs finish one after another at full speed, in order of
+    arrival (:class:`FifoSlots`; measured with bench/load.py's burst: see the README's "For a lecture hall"). A lone
     user never waits: an uncontended slot costs microseconds.
 
     Long one-off computations (a training run, a new seed's measurement) give the slot back while
