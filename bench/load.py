@@ -220,7 +220,8 @@ class Student:
         self.all_pages = pages == "all"
         self.latencies: list[tuple[str, str, float]] = []  # (page, action, seconds)
         self.timeline: list[tuple[float, str, str, float]] = []  # (sent at, monotonic s; page, action, seconds)
-        self.open_latency: float | None = None
+        self.open_latency: float | None = None  # the first page's run (BackMsg -> script_finished)
+        self.open_total: float | None = None  # opening the link: the page's files, the websocket, the first run
         self.errors: list[str] = []
         self.session: P.Session | None = None
         self.sents = S.sentences(40)[idx % 7:] + S.sentences(40)[:idx % 7]
@@ -242,13 +243,14 @@ class Student:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     async def open(self) -> None:
+        t0 = time.monotonic()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         await asyncio.to_thread(fetch_page_assets, self.base, "/", opener)
         self.session = P.Session(self.port, host=self.host, cookie=self.cookie_header)
         await self.session.connect()
         sent = time.monotonic()
         r = await self.session.rerun(timeout=self.timeout)
-        self.open_latency = r.latency
+        self.open_latency, self.open_total = r.latency, time.monotonic() - t0
         self.timeline.append((sent, LAB, "first page", r.latency))
         self.record_run("open", r)
         if r.elements.get("vega_lite_chart", 0) < LAB_CHARTS:
@@ -625,6 +627,7 @@ class Result:
     by_action: dict[str, list[float]]
     by_what: dict[str, list[float]]
     opens: list[float]
+    open_totals: list[float]
     errors: list[str]
     cpu: dict[str, float]  # name -> share of one core
     mem_start: dict
@@ -695,6 +698,7 @@ def run(target: Target, scenario: str, sessions: int, think: float, seconds: flo
             by_action.setdefault("open page" if what == "open page" else "edit", []).append(t)
     return Result(scenario, target.label, sessions, think, elapsed, [t for s in students for *_, t in s.latencies],
                   by_page, by_action, by_what, [s.open_latency for s in students if s.open_latency is not None],
+                  [s.open_total for s in students if s.open_total is not None],
                   [e for s in students for e in s.errors], cpu, mem_start, mem_open,
                   max((r for _, r, _ in samples), default=float("nan")), client_cpu, others, load_before,
                   S.loadavg(), arrival, target.dead(),
@@ -723,8 +727,9 @@ def report(r: Result, pages: str) -> None:
          f"{S.ms(S.median(r.lat))} / {S.ms(r.p95)} / {S.ms(max(r.lat)) if r.lat else 'n/a'}", ""],
         ["before the window, the class opens the link: all on their first page after",
          f"{r.arrival:.1f} s", ""],
-        ["first page p50 / p95 (a new session's first run, its files fetched before)",
-         f"{S.ms(S.median(r.opens))} / {S.ms(S.pct(r.opens, 95))}", ""],
+        ["opening the link (its files, then the first page's run) p50 / p95",
+         f"{S.ms(S.median(r.open_totals))} / {S.ms(S.pct(r.open_totals, 95))}", ""],
+        ["of it the first page's run p50 / p95", f"{S.ms(S.median(r.opens))} / {S.ms(S.pct(r.opens, 95))}", ""],
         ["server CPU, sum over processes and their workers (100% = one core)",
          f"{r.streamlit_cpu * 100:.0f}% (" + ", ".join(f"{k} {v * 100:.0f}%" for k, v in r.cpu.items()) + ")", ""],
         ["RSS of all processes at start / end (sessions open) / peak",
@@ -763,8 +768,8 @@ def report(r: Result, pages: str) -> None:
         print(f"!! {r.died}")
 
 
-MD_HEADER = ("| scenario | server | actions/s | errors | p50 | p95 | max | the class opens the link: first page p95 "
-             "/ all on it after | server CPU (sum) | RSS, all processes | PSS, all | private per process "
+MD_HEADER = ("| scenario | server | actions/s | errors | p50 | p95 | max | the class opens the link: p95 (files + "
+             "first page) / all on it after | server CPU (sum) | RSS, all processes | PSS, all | private per process "
              "| other work on the machine |\n"
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
@@ -777,7 +782,7 @@ def markdown_row(r: Result) -> str:
     think = f"think {0.5 * r.think:g}-{1.5 * r.think:g} s" if r.think else "back to back"
     return (f"| {r.scenario}: {r.sessions} sessions, {think}, {r.elapsed:.0f} s | {r.target} "
             f"| {len(r.lat) / r.elapsed:.1f} | {len(r.errors)} | {S.ms(S.median(r.lat))} | {S.ms(r.p95)} "
-            f"| {S.ms(max(r.lat)) if r.lat else 'n/a'} | {S.ms(S.pct(r.opens, 95))} / {r.arrival:.1f} s "
+            f"| {S.ms(max(r.lat)) if r.lat else 'n/a'} | {S.ms(S.pct(r.open_totals, 95))} / {r.arrival:.1f} s "
             f"| {r.streamlit_cpu * 100:.0f} % "
             f"| {rss:.0f} MB | {pss:.0f} MB | {private} MB | {r.others_cpu * 100:.0f} % of a core |")
 
