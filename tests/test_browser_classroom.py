@@ -110,9 +110,10 @@ def test_presenter_view_closes_the_sidebar_and_grows_the_chart_text(lab_browser,
         # it was 125 % of the browser's 16 px, only 18 % more than 17
         base = lab.page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
         assert base == pytest.approx(17 * 1.25), base
-        # Streamlit's smallest text (captions, metric labels: 0.875 rem, 18.6 px) is the body's size here
+        # Streamlit's smallest text (captions, metric labels and deltas: 0.875 rem, 18.6 px) is the body's size here
         small = lab.page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMain'] "
             + "[data-testid='stCaptionContainer'], [data-testid='stMain'] [data-testid='stMetricLabel'] p, "
+            + "[data-testid='stMain'] [data-testid='stMetricDelta'], "
             + "[data-testid='stMain'] [data-testid^='stBaseButton'] p, "
             + "[data-testid='stMain'] [data-testid='stButtonGroup'] p, [data-testid='stMain'] [data-testid='stTab'] p")]
             .map(e => parseFloat(getComputedStyle(e).fontSize))""")

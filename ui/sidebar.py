@@ -78,6 +78,7 @@ def _class_rows(sb) -> None:
 # Streamlit's smallest text (captions, metric and widget labels, answer options, buttons, tabs, st.table
 # cells: 0.875 rem) read 18.6 px on a projector; in presenter view it is the body's size (by the frontend's test ids)
 PRESENTER_SMALL_TEXT = ("[data-testid='stCaptionContainer'], [data-testid='stMetricLabel'] p, "
+                        "[data-testid='stMetricDelta'], "
                         "[data-testid='stWidgetLabel'] p, [data-testid='stRadioOption'] p, "
                         "[data-testid^='stBaseButton'] p, [data-testid='stButtonGroup'] p, [data-testid='stTab'] p, "
                         "[data-testid='stTable'] td, [data-testid='stTable'] th "
