@@ -48,6 +48,19 @@ def test_every_page_opens_from_app_py(view):
         assert not charts(at) and any(b.label == "Lock in my guess" for b in at.button)
     else:
         assert charts(at), f"{view} shows no chart"
+    for spec, _ in charts(at):  # Vega-Lite reads "PE[0]" or "a.b" in a field as a path into nested data:
+        bad = [f for f in _fields(spec) if re.search(r"(?<!\\)[.\[\]]", f)]  # that chart came out empty
+        assert not bad, f"{view}: chart {spec.get('title')!r} names fields Vega-Lite reads as paths: {bad}"
+
+
+def _fields(node) -> list[str]:
+    """Every encoding's field name in a Vega-Lite spec (nested layers, facets, transforms included)."""
+    if isinstance(node, dict):
+        own = [node["field"]] if isinstance(node.get("field"), str) else []
+        return own + [f for v in node.values() for f in _fields(v)]
+    if isinstance(node, list):
+        return [f for v in node for f in _fields(v)]
+    return []
 
 
 def test_default_story_apple_moves_towards_context(lab):

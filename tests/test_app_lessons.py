@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -317,6 +319,11 @@ def test_word_order_is_lost_without_positions_and_found_with_them():
     assert _metric(off, "largest difference without positions") == "≈ 0"  # float rounding, not "8.882e-16"
     assert _metric(off, "with positions") == "≈ 0"  # (strength 0)
     assert any("the same vector" in m.value and "float rounding" in m.value for m in off.markdown)
+    # at strength 0 the per-word bars are float rounding (~1e-16, different per word): drawn as zeros on a fixed
+    # 0-1 axis, not stretched into bars of different lengths ("man moved most")
+    (spec, bars0), = chart_titled(off, "how far each word's output moves")
+    assert (bars0["weight"] == 0).all() and "float rounding" in json.dumps(spec)
+    assert [0.0, 1.0] in _domains(spec)
     diffs = []
     for strength in ("0.5", "1.0", "2.0"):
         at = open_page("word_order", projections="off", residual="false", positions=strength)
@@ -326,6 +333,15 @@ def test_word_order_is_lost_without_positions_and_found_with_them():
     moved = dict(zip(bars.sort_values("key_pos")["key"], bars.sort_values("key_pos")["weight"]))
     assert moved["02 man"] > moved["03 bit"] and moved["05 dog"] > moved["03 bit"]  # the swapped words move most
     assert chart_titled(at, "PE [") and chart_titled(at, "two positions' dot product")
+
+
+def _domains(node) -> list:
+    if isinstance(node, dict):
+        own = [node["domain"]] if "domain" in node else []
+        return own + [d for v in node.values() for d in _domains(v)]
+    if isinstance(node, list):
+        return [d for v in node for d in _domains(v)]
+    return []
 
 
 def test_word_order_needs_the_same_words():

@@ -33,7 +33,8 @@ def cell_text(v: float, decimals: int) -> str:
 def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
             title: str = "", value_name: str = "weight", diverging: bool = False,
             decimals: int = 2, bound: float | None = None, masked: np.ndarray | None = None,
-            size: int = 330) -> dict:
+            size: int = 330, axis_titles: tuple[str, str] = ("key (attended to)", "query (looking)"),
+            row_px: int | None = None) -> dict:
     """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
 
     Rows are queries ("who is looking"), columns are keys ("at whom"). Weights use
@@ -43,7 +44,9 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     heatmaps to make the same colour mean the same score in all of them. ``masked`` (bool, the
     matrix's shape; True = blocked by the causal mask) draws those cells grey with a "×": a blocked
     cell is not a weight of 0 that attention chose, and its scaled score is -inf, not a number.
-    ``size``: the grid's side in pixels (smaller for several heatmaps side by side).
+    ``size``: the grid's side in pixels (smaller for several heatmaps side by side). ``axis_titles``: (columns,
+    rows) for a matrix that is not queries against keys; ``row_px``: each row this tall instead of square cells
+    (a few rows of many columns, e.g. positions x dimensions), its rows then labelled as a short matrix's are.
     """
     col_words = row_words if col_words is None else col_words
     rows, cols = token_labels(row_words), token_labels(col_words)
@@ -68,18 +71,21 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     cell = int(np.clip(size / max(n, 1), 5, 80))  # 330: >= half a 1920 px column; grid + labels fit a 1366 px one
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
+    row_labels = label_size if row_px is None else (FONT_SIZE if n_r <= 8 else (12 if n_r <= 20 else 0))
     if diverging:  # the scale's bound, as JSON (a numpy number becomes a float, as Altair writes it)
         value = float(bound) if isinstance(bound, np.number) else bound
         extra = {"params": [{"name": "bound", "value": value or 1.0}]}
     else:
         extra = {}
-    return filled(_heatmap_template(value_name, diverging, font, label_size, bool(blocked.any())), df, title=title,
-                  width=cell * n_c, height=cell * n_r, **extra)
+    return filled(_heatmap_template(value_name, diverging, font, label_size, bool(blocked.any()), axis_titles,
+                                    row_labels), df, title=title,
+                  width=cell * n_c, height=(row_px or cell) * n_r, **extra)
 
 
 @spec_template(maxsize=64)
 def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int,
-                      has_mask: bool = False) -> alt.LayerChart:
+                      has_mask: bool = False, axis_titles: tuple[str, str] = ("key (attended to)", "query (looking)"),
+                      row_label_size: int | None = None) -> alt.LayerChart:
     if diverging:
         # symmetric about 0 (the bound is a parameter filled in per chart): white always means 0, and an
         # all-positive matrix (X Xᵀ) is all orange instead of having its smallest value drawn white
@@ -88,9 +94,11 @@ def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: i
     else:
         scale = alt.Scale(scheme="viridis", domain=[0, 1])
     # every word keeps its label (no overlap thinning): a class must see which column is "bank"
-    labels = dict(labelOverlap=False, labelFontSize=label_size) if label_size else dict(labels=False)
-    x = alt.X(**by_position("key", "key (attended to)", labelAngle=-60, orient="top", **labels))
-    y = alt.Y(**by_position("query", "query (looking)", **labels))
+    def labels(size):
+        return dict(labelOverlap=False, labelFontSize=size) if size else dict(labels=False)
+    x = alt.X(**by_position("key", axis_titles[0], labelAngle=-60, orient="top", **labels(label_size)))
+    y = alt.Y(**by_position("query", axis_titles[1],
+                            **labels(label_size if row_label_size is None else row_label_size)))
     colour = alt.Color("value:Q", scale=scale, title=value_name,
                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200))
     rects = alt.Chart().mark_rect().encode(
@@ -123,9 +131,10 @@ def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = ""
 
 
 def value_bars(values: np.ndarray, words: Sequence[str], *, title: str = "", x_title: str = "value",
-               colour: str = "#D55E00", width: int = 260) -> dict:
-    """One number per word as horizontal bars, in sentence order, on an axis that fits the numbers."""
-    return attention_bars(values, words, title=title, colour=colour, width=width, x_title=x_title, domain=None)
+               colour: str = "#D55E00", width: int = 260, domain: tuple[float, float] | None = None) -> dict:
+    """One number per word as horizontal bars, in sentence order, on an axis that fits the numbers
+    (``domain``: a fixed axis instead, e.g. for values that are all zero)."""
+    return attention_bars(values, words, title=title, colour=colour, width=width, x_title=x_title, domain=domain)
 
 
 @spec_template(maxsize=16)

@@ -1,5 +1,6 @@
 """Word order: attention alone cannot tell "the dog bit the man" from "the man bit the dog"; positions can."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -45,10 +46,14 @@ def comparison() -> None:
         messages.info("Positions are off: set 'Word order (positional encoding)' in the sidebar to 1 to see the "
                       "outputs separate.")
     words = list(b.words)
+    # float rounding alone (~1e-16, different per word) drawn on an axis that fits it read as "man moved most"
+    rounding = float(np.max(order.per_word, initial=0.0)) <= ROUNDING
     c1, c2 = st.columns([3, 2])
     with c1:
-        charts.show(charts.value_bars(order.per_word, words, title=f"how far each word's output moves (strength "
-                                      f"{strength:g})", x_title="|output difference|"))
+        charts.show(charts.value_bars(np.zeros_like(order.per_word) if rounding else order.per_word, words,
+                                      title=f"how far each word's output moves (strength {strength:g})",
+                                      x_title="|output difference|" + (" (≈ 0: float rounding)" if rounding else ""),
+                                      domain=(0.0, 1.0) if rounding else None))
     with c2:
         curve = pd.DataFrame({"strength": order.strengths, "largest difference": order.curve})
         charts.show(charts.line_chart(curve, "strength", "largest difference",
@@ -61,13 +66,14 @@ def comparison() -> None:
         cols = [f"{'sin' if j % 2 == 0 else 'cos'} {j // 2}" for j in range(enc.pe.shape[1])]
         charts.show(charts.heatmap(enc.pe, [f"pos {i}" for i in range(len(enc.pe))], cols, diverging=True, bound=1.0,
                                    title=f"PE [{enc.pe.shape[0]} positions x {enc.pe.shape[1]} dimensions]",
-                                   value_name="PE"))
+                                   value_name="PE", size=500, row_px=36,
+                                   axis_titles=("dimension: sin 0, cos 0, sin 1, cos 1, ...", "position")))
         st.caption("Interleaved, as in the paper: even columns are sin(pos / 10000^(2i/d_model)), odd columns the "
                    "cos of the same angle. Each sin/cos pair turns at its own speed: fast on the left, slow on the "
                    "right.")
     with c2:
-        sim = pd.DataFrame({"distance": enc.distances, "PE[0] · PE[k]": enc.dots})
-        charts.show(charts.line_chart(sim, "distance", "PE[0] · PE[k]", title="two positions' dot product"),
+        sim = pd.DataFrame({"distance": enc.distances, "PE(0) · PE(k)": enc.dots})
+        charts.show(charts.line_chart(sim, "distance", "PE(0) · PE(k)", title="two positions' dot product"),
                     width="stretch")
         st.caption("It depends only on the distance between the positions: moving by k is a rotation of every "
                    "sin/cos pair, the same whatever the start, so relative positions are a linear function.")
