@@ -519,6 +519,16 @@ def test_default_story_shows_apple_moving_toward_each_sense():
     assert any("mostly looks at itself" in i.value for i in at.info)
 
 
+def test_the_2d_example_says_apple_shares_its_attention_with_phones_as_its_chart_shows():
+    """The tutorial's own example is a tie (apple · apple = apple · phones = 8): the note said 'more than with any
+    other word ... mostly looks at itself' beside a chart of 0.50 / 0.50 (a helper's review)."""
+    at = new_app(scene="toy")
+    no_exception(at)
+    said = [i.value.replace("\\", "") for i in at.info if i.value.startswith("Plain attention")]  # escaped text
+    assert said and "the same as 'apple' · 'phones' = 8.0" in said[0] and "0.50 and 0.50" in said[0], said
+    assert not any("mostly looks at itself" in s or "more than" in s for s in said), said
+
+
 def test_with_the_residual_stream_no_two_words_share_a_point_on_the_map():
     at = new_app(tab="Map")
     no_exception(at)

@@ -88,14 +88,33 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                          if gap == 0 else f"Its output differs between the sentences by at most {gap:.3g}."))
     first = next(iter(targets.values()))
     if plain and settings.embeddings != "random":
-        m = ac.lessons.self_match(first.trace, first.target_index)
-        if m.best_other is not None:
-            w = first.words[first.target_index]
-            st.info(messages.escape(
-                f"Plain attention (the tutorial's first version): '{w}' · '{w}' = {m.self_score:.1f}, more than "
-                f"with any other word (best: '{first.words[m.best_other]}', {m.other_score:.1f}), so each word "
-                "mostly looks at itself and moves only a little."), icon=":material/lightbulb:")
+        note = plain_note(first)
+        if note:
+            st.info(messages.escape(note), icon=":material/lightbulb:")
     elif settings.embeddings == "glove":
         if st.button("Show the tutorial's plain version (no projections, no residual)", on_click=scenes.apply,
                      args=("plain",), icon=":material/undo:"):
             st.rerun()  # the scene set the sidebar: the whole page reruns, not only the tabs' fragment
+
+
+def plain_note(a: ac.SentenceAnalysis) -> str | None:
+    """What plain attention does to the target word, read off its own scores and weights (None: one word).
+
+    The tutorial's point is that x · x usually beats x · y, so a word mostly looks at itself; its own 2-D
+    example is a tie (apple · apple = apple · phones = 8), where the word shares its attention instead."""
+    i = a.target_index
+    m = ac.lessons.self_match(a.trace, i)
+    if m.best_other is None:
+        return None
+    w, o = a.words[i], a.words[m.best_other]
+    own, other = float(a.trace.attention_weights[i, i]), float(a.trace.attention_weights[i, m.best_other])
+    lead = f"Plain attention (the tutorial's first version): '{w}' · '{w}' = {m.self_score:.1f}"
+    if np.isclose(m.self_score, m.other_score, rtol=1e-9, atol=1e-12):
+        return (f"{lead}, the same as '{w}' · '{o}' = {m.other_score:.1f}, so '{w}' shares its attention between "
+                f"itself and '{o}' (weights {own:.2f} and {other:.2f}).")
+    if m.self_score > m.other_score:
+        then = (f"so '{w}' mostly looks at itself ({own:.2f} of its attention) and moves only a little."
+                if own >= 0.5 else f"so itself gets its largest weight ({own:.2f}), the rest spread over the others.")
+        return f"{lead}, more than with any other word (best: '{o}', {m.other_score:.1f}), {then}"
+    return (f"{lead}, less than '{w}' · '{o}' = {m.other_score:.1f}, so '{w}' looks most at '{o}' "
+            f"({other:.2f} of its attention) and moves towards it.")
