@@ -508,3 +508,9 @@ def test_rnn_vs_attention_page_corrects_the_o1():
     assert len(table.columns) <= 7  # fits a 1366 px laptop without scrolling sideways (it had 13 columns)
     row = table[table["words (n)"] == 100].iloc[0]
     assert row["RNN multiply-adds (2nd²)"] == 2 * 100 * 50**2 and row["attention (2n²d)"] == 2 * 100**2 * 50
+    # the attention curve falls only because softmax shares one unit among t words: the dashed even share 1/t
+    # is drawn beside it, and the text no longer says the weight "does not decay" next to a falling curve
+    (_, curve), = chart_titled(at, "attention: word t's weight on word 1")
+    even = curve[curve["what"] == "an even share, 1/t"]
+    assert len(even) > 5 and np.allclose(even["weight on word 1"], 1 / even["t"])
+    assert "does not decay" not in md and "1/t" in md

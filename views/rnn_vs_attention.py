@@ -37,17 +37,20 @@ with c1:
     charts.show(charts.line_chart(df, "t", "influence of word 1", log_y=True, x_title="words read (t)",
                                   title="RNN: word 1's influence on the state after t words"), width="stretch")
 with c2:
-    df = pd.DataFrame({"t": t[1:], "weight on word 1": weight[1:]})
-    charts.show(charts.line_chart(df, "t", "weight on word 1", x_title="word t",
-                                  title="attention: word t's weight on word 1"), width="stretch")
+    n = len(t) - 1  # words 2..n+1; the dashed line: softmax's one unit shared evenly among t words
+    df = pd.DataFrame({"t": np.concatenate([t[1:], t[1:]]), "weight on word 1": np.concatenate([weight[1:], 1 / t[1:]]),
+                       "what": ["plain GloVe attention"] * n + ["an even share, 1/t"] * n})
+    charts.show(charts.line_chart(df, "t", "weight on word 1", colour="what", dashed="an even share, 1/t",
+                                  x_title="word t", title="attention: word t's weight on word 1"), width="stretch")
 music = [i for i, k in enumerate(tokens.keys) if k == "music"]
 at = music[-1] if music else len(t) - 1
 st.markdown(f"In the RNN, word 1's influence shrinks at every step: {influence[1]:.3g} after 2 words, "
             f"{influence[min(9, len(t) - 1)]:.3g} after 10, {influence[at]:.1e} at *{tokens.words[at]}* "
-            f"(word {at + 1}). In attention the path is always one step, and the weight does not decay with "
-            f"distance: it depends on the words. But a direct path is not a strong one: with plain GloVe "
-            f"attention *{tokens.words[at]}* puts {weight[at]:.3f} on the first word, less than an even share "
-            f"(1/{at + 1} = {1 / (at + 1):.3f}). Trained projections decide what is worth looking at.")
+            f"(word {at + 1}). In attention the path is always one step, and nothing in it decays with distance: "
+            f"its curve falls because softmax shares one unit of attention among t words (the dashed even share, "
+            f"1/t); above or below that share is the words' doing. But a direct path is not a strong one: "
+            f"with plain GloVe attention *{tokens.words[at]}* puts {weight[at]:.3f} on the first word, less than "
+            f"an even share (1/{at + 1} = {1 / (at + 1):.3f}). Trained projections decide what is worth looking at.")
 
 with st.expander("Show the code that made these numbers"):
     st.code(resources.source(ac.first_word_influence), language="python")
