@@ -13,8 +13,8 @@ settings = state.current_settings()
 d_k, seed = settings.d_k, settings.proj_seed
 
 st.title("Learned projections")
-st.caption("The tutorial says W_Q, W_K and W_V are learned. Here they really are, on a small task written for "
-           "this project: is the ambiguous word in a sentence meant in one sense or the other?")
+st.caption("The tutorial says W_Q, W_K and W_V are learned. Here W_Q and W_K really are (W_V stays the identity), on "
+           "a small task written for this project: is the ambiguous word in a sentence meant in one sense or another?")
 results = st.container()  # the held-out numbers, filled once trained: first on a laptop's screen
 
 examples, pairs = resources.word_senses(), resources.sense_pairs()
