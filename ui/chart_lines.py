@@ -57,8 +57,10 @@ def _line_template(x: str, y: str, colour: str | None, x_title: str | None, y_ti
         tooltip=[alt.Tooltip(f"{x}:{'N' if categorical_x else 'Q'}"), alt.Tooltip(f"{y}:Q", format=".4f")],
     )
     if colour:
+        # the legend on top: which line is which is read on the chart's first screen (at the bottom it fell below
+        # the fold of a 1366 x 768 laptop on Why scale?)
         enc["color"] = alt.Color(f"{colour}:N", scale=alt.Scale(domain=list(domain), range=list(colours)),
-                                 legend=alt.Legend(title=None, orient="bottom", symbolType="stroke",
+                                 legend=alt.Legend(title=None, orient="top", symbolType="stroke",
                                                    symbolStrokeWidth=4, symbolSize=400))
         enc["tooltip"] = enc["tooltip"] + [alt.Tooltip(f"{colour}:N")]
     if not colour or dashed is None:
