@@ -30,10 +30,13 @@ def cell_text(v: float, decimals: int) -> str:
     return out if len(out) <= 8 else ac.format_number(v)
 
 
+QUERY_KEY = ("key (attended to)", "query (looking)")  # a heatmap's axes: (columns, rows)
+
+
 def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[str] | None = None, *,
             title: str = "", value_name: str = "weight", diverging: bool = False,
             decimals: int = 2, bound: float | None = None, masked: np.ndarray | None = None,
-            size: int = 330, axis_titles: tuple[str, str] = ("key (attended to)", "query (looking)"),
+            size: int = 330, axis_titles: tuple[str, str] = QUERY_KEY,
             row_px: int | None = None) -> dict:
     """A (n_rows, n_cols) matrix as coloured cells with the value printed in each cell.
 
@@ -71,20 +74,20 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     cell = int(np.clip(size / max(n, 1), 5, 80))  # 330: >= half a 1920 px column; grid + labels fit a 1366 px one
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
-    row_labels = label_size if row_px is None else (FONT_SIZE if n_r <= 8 else (12 if n_r <= 20 else 0))
+    own = () if row_px is None and axis_titles == QUERY_KEY else (  # the usual call keeps the usual cache key
+        axis_titles, label_size if row_px is None else (FONT_SIZE if n_r <= 8 else (12 if n_r <= 20 else 0)))
     if diverging:  # the scale's bound, as JSON (a numpy number becomes a float, as Altair writes it)
         value = float(bound) if isinstance(bound, np.number) else bound
         extra = {"params": [{"name": "bound", "value": value or 1.0}]}
     else:
         extra = {}
-    return filled(_heatmap_template(value_name, diverging, font, label_size, bool(blocked.any()), axis_titles,
-                                    row_labels), df, title=title,
-                  width=cell * n_c, height=(row_px or cell) * n_r, **extra)
+    template = _heatmap_template(value_name, diverging, font, label_size, bool(blocked.any()), *own)
+    return filled(template, df, title=title, width=cell * n_c, height=(row_px or cell) * n_r, **extra)
 
 
 @spec_template(maxsize=64)
 def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int,
-                      has_mask: bool = False, axis_titles: tuple[str, str] = ("key (attended to)", "query (looking)"),
+                      has_mask: bool = False, axis_titles: tuple[str, str] = QUERY_KEY,
                       row_label_size: int | None = None) -> alt.LayerChart:
     if diverging:
         # symmetric about 0 (the bound is a parameter filled in per chart): white always means 0, and an
