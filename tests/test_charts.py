@@ -343,3 +343,13 @@ def test_bars_leave_room_for_the_longest_value_label(build):
     spec = build()
     assert spec["padding"]["right"] >= 40
     assert "bottom" not in spec["padding"]  # Streamlit adds its own bottom, as for every chart
+
+
+def test_a_small_weight_that_is_not_zero_never_reads_0_00_on_its_bar():
+    """softmax([-2, 8, 8]) gives 0.0000227 to the first word: the tutorial's lesson is "never exactly 0", and its
+    bar said "0.00". A true 0 (a masked key) still reads 0.00; 2 decimals otherwise."""
+    e = np.exp(np.array([-2.0, 8.0, 8.0]) - 8.0)
+    w = e / e.sum()  # [2.27e-05, 0.49999, 0.49999]
+    texts = list(data_of(charts.attention_bars(np.append(w, 0.0), ["a", "b", "c", "d"]))["text"])
+    assert texts == ["< 0.01", "0.50", "0.50", "0.00"]
+    assert list(data_of(charts.value_bars(np.array([-0.001, 1.234]), ["x", "y"]))["text"]) == ["> -0.01", "1.23"]

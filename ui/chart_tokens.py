@@ -30,6 +30,12 @@ def cell_text(v: float, decimals: int) -> str:
     return out if len(out) <= 8 else ac.format_number(v)
 
 
+def bar_text(v: float) -> str:
+    """A bar's value to 2 decimals; a small one that is not 0 reads "< 0.01", not "0.00" (softmax never gives
+    exactly 0: the tutorial's [-2, 8, 8] has 0.0000227 where "0.00" contradicted the lesson's "never exactly 0")."""
+    return ("< 0.01" if v > 0 else "> -0.01") if 0 < abs(v) < 0.005 else cell_text(v, 2)
+
+
 QUERY_KEY = ("key (attended to)", "query (looking)")  # a heatmap's axes: (columns, rows)
 
 
@@ -126,7 +132,7 @@ def attention_bars(weights: np.ndarray, words: Sequence[str], *, title: str = ""
     ``domain=None`` lets the axis fit the values (for numbers that are not weights: ``value_bars``)."""
     labels = token_labels(words)
     w = np.asarray(weights, dtype=float)
-    df = {"key": labels, "key_pos": np.arange(len(labels)), "weight": w, "text": [cell_text(v, 2) for v in w]}
+    df = {"key": labels, "key_pos": np.arange(len(labels)), "weight": w, "text": [bar_text(v) for v in w]}
     # room right of the plot for the longest bar's value label (top-level: Streamlit's frontend replaces a spec
     # without one by {bottom: ...}, so the config's padding never applied and "1.95" was cut at 1366 px)
     return filled(_bars_template(colour, x_title, domain), df, title=title, height=max(90, 30 * len(labels)),
