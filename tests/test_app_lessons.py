@@ -443,8 +443,11 @@ def test_exercise_2_is_checked_right_and_wrong():
     e = ac.exercise_2_expected()
     right = ", ".join(f"{v:.4f}" for v in e["weights"]["unscaled"])
     cat = ", ".join(f"{v:.4f}" for v in e["new_cat"]["unscaled"])
-    ok, bad, _ = _exercise_2(open_page("exercises"), "5, 5, 8", right, cat)
+    at = open_page("exercises")
+    ok, bad, _ = _exercise_2(at, "5, 5, 8", right, cat)
     assert len(ok) == 3 and not bad
+    said = " ".join(c.value for c in at.caption)  # each part's own tolerance ((c) once read as (b)'s 0.01)
+    assert "(b) within 0.01" in said and "(c) within 0.05" in said, said
     not_exp = ", ".join(f"{v:.4f}" for v in np.array([5, 5, 8]) / 18)  # scores not exponentiated
     ok, bad, _ = _exercise_2(open_page("exercises"), "5, 5, 8", not_exp, cat)
     assert len(ok) >= 1 and any("(b)" in b for b in bad)

@@ -37,8 +37,8 @@ def exercise_2() -> None:
         else:
             for label, part in (("(a)", check.scores), ("(b)", check.weights), ("(c)", check.new_cat)):
                 verdict(part.correct, f"{label} {part.diagnosis}")
-            st.caption(f"Convention recognised: {check.convention or 'none'}. Tolerance: "
-                       f"{check.weights.tolerance}.")
+            st.caption(f"Convention recognised: {check.convention or 'none'}. Tolerance: (a) {check.scores.tolerance}; "
+                       f"(b) {check.weights.tolerance}; (c) {check.new_cat.tolerance}.")  # each part its own
     with st.expander("Show the worked solution"):
         tr = ac.analyse("cat sat mat", ac.toy_embeddings(), ac.Mechanism(scale=False), target="cat").trace
         st.code("\n".join(ac.lessons.follow_word(tr, ["cat", "sat", "mat"], 0)), language=None)
