@@ -388,6 +388,10 @@ def test_the_transformer_block_page_measures_what_survives():
     params = [d.value for d in at.dataframe if "part" in d.value.columns][0]
     assert params.loc[params["part"] == "total", "the paper's (512, 64)"].item() == 2_198_016
     assert any("random" in m.value and "feed-forward" in m.value for m in at.markdown)
+    # the table counts one head: its network is 2,099,712 of 2,198,016 (96 %); "two thirds" is the paper's block
+    # with 8 heads and W_O (4 x 512² for attention), and the page now says which is which
+    said = " ".join(c.value for c in at.caption)
+    assert "network is then 96%" in said and "1,048,576 numbers for attention, so the network is 67%" in said, said
 
 
 # --- multi-head attention ---------------------------------------------------------------------------------

@@ -50,7 +50,12 @@ st.dataframe(tables.arrow(view.parameter_rows), hide_index=True, width="stretch"
 st.markdown("The feed-forward weights here are **random** (seeded), not trained: the picture shows what the "
             "block's *plumbing* does to a word (the residual stream, the normalisation), not what a trained "
             "network would add. Training would shape W_1 and W_2 so that each word's change carries useful "
-            "features; in the paper's model two thirds of a block's parameters are in this network.")
+            "features.")
+paper = {row["part"]: row["the paper's (512, 64)"] for row in view.parameter_rows}
+ffn, heads_8 = paper["W_1"] + paper["b_1"] + paper["W_2"] + paper["b_2"], 4 * 512 * 512  # 8 heads' Q, K, V + W_O
+st.caption(f"The table counts one head, as the tutorial has: the network is then {ffn / paper['total']:.0%} of the "
+           f"paper's block. The paper's block has 8 heads (W_Q, W_K, W_V of 512 x 64 each) and an output matrix W_O "
+           f"(512 x 512): {heads_8:,} numbers for attention, so the network is {ffn / (ffn + heads_8):.0%} of it.")
 
 with st.expander("Show the code that made these numbers"):
     st.code(resources.source(ac.transformer_block), language="python")
