@@ -693,3 +693,15 @@ def test_matrix_tables_hold_every_row_in_presenter_view(monkeypatch):
     plain, present = heights
     assert plain >= 5 * tables.ROW_PX  # the header and 4 rows
     assert present >= 5 * tables.ROW_PX * 1.25  # the same rows at the presenter view's text size
+
+
+def test_the_story_says_what_switching_scaling_off_did():
+    """With scaling off the Story's bars go one-hot (GloVe's scores are dozens): a line says why, with the
+    target's own largest weight, and points to Why scale?; with scaling on it is not there."""
+    at = new_app(scale="false")
+    no_exception(at)
+    said = [i.value.replace("\\", "") for i in at.info if "Scaling is off" in i.value]
+    bars = weights_row(at, 0)
+    assert said and f"'Apple' puts {bars.max():.2f} of its attention on one word" in said[0], said
+    assert bars.max() > 0.9 and "Why scale?" in said[0]
+    assert not any("Scaling is off" in i.value for i in new_app().info)

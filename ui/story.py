@@ -87,6 +87,12 @@ def render(results: Mapping[str, ac.SentenceAnalysis], settings: Settings, sourc
                          f"difference {gap:.1e}): the later word cannot tell the senses apart."
                          if gap == 0 else f"Its output differs between the sentences by at most {gap:.3g}."))
     first = next(iter(targets.values()))
+    if not settings.scale and settings.embeddings == "glove":  # the class switched it off: say what it did
+        i = first.target_index
+        top = float(first.trace.attention_weights[i].max())
+        messages.info(f"Scaling is off: the scores go into softmax without the division by √d_k, so "
+                      f"'{first.words[i]}' puts {top:.2f} of its attention on one word. The page 'Why scale?' "
+                      "measures why.")
     if plain and settings.embeddings != "random":
         note = plain_note(first)
         if note:
