@@ -213,25 +213,28 @@ def transformer_block(X, projections: Projections | None = None, *, scale=True, 
                       output=output, residual=bool(residual), ffn=ffn)
 
 
-def block_parameter_counts(d_model: int, d_k: int, d_v: int) -> dict[str, int]:
-    """How many numbers one block learns, by part (one attention head, as in the tutorial).
+def block_parameter_counts(d_model: int, d_k: int, d_v: int, heads: int = 1) -> dict[str, int]:
+    """How many numbers one block learns, by part (by default one attention head, as in the tutorial).
 
-    W_Q, W_K: d_model x d_k each; W_V: d_model x d_v; the feed-forward network: W_1 d_model x 4 d_model,
-    b_1 4 d_model, W_2 4 d_model x d_model, b_2 d_model (the paper, d_model 512: 2 x 512 x 2048 + 2048 + 512
-    = 2,099,712). The layer norms count 0: this block's layer norm has no learned gain or bias (with them,
-    each would add 2 x d_model). The paper's multi-head attention also learns W_O (h d_v x d_model), which one
-    head with a square W_V does not need; it is not counted here.
+    W_Q, W_K: d_model x d_k per head; W_V: d_model x d_v per head; the feed-forward network: W_1 d_model x
+    4 d_model, b_1 4 d_model, W_2 4 d_model x d_model, b_2 d_model (the paper, d_model 512: 2 x 512 x 2048 +
+    2048 + 512 = 2,099,712). The layer norms count 0: this block's layer norm has no learned gain or bias
+    (with them, each would add 2 x d_model). With ``heads`` > 1 the heads' outputs are concatenated and
+    mixed by W_O (heads d_v x d_model), as in the paper (8 heads of 64: attention 4 x 512 x 512 = 1,048,576,
+    so the network is two thirds of the block); one head with a square W_V does not need it (W_O = 0).
 
     Returns
     -------
-    dict: W_Q, W_K, W_V, attention, W_1, b_1, W_2, b_2, ffn, layer_norm_1, layer_norm_2, total
+    dict: W_Q, W_K, W_V, W_O, attention, W_1, b_1, W_2, b_2, ffn, layer_norm_1, layer_norm_2, total
     """
     d_model = check_whole("d_model", d_model, 1, 1_000_000, ShapeError)
     d_k = check_whole("d_k", d_k, 1, 1_000_000, ShapeError)
     d_v = check_whole("d_v", d_v, 1, 1_000_000, ShapeError)
+    heads = check_whole("heads", heads, 1, 1_000, ShapeError)
     d_ff = FFN_MULTIPLIER * d_model
-    counts = {"W_Q": d_model * d_k, "W_K": d_model * d_k, "W_V": d_model * d_v}
-    counts["attention"] = counts["W_Q"] + counts["W_K"] + counts["W_V"]
+    counts = {"W_Q": heads * d_model * d_k, "W_K": heads * d_model * d_k, "W_V": heads * d_model * d_v,
+              "W_O": heads * d_v * d_model if heads > 1 else 0}
+    counts["attention"] = counts["W_Q"] + counts["W_K"] + counts["W_V"] + counts["W_O"]
     counts.update(W_1=d_model * d_ff, b_1=d_ff, W_2=d_ff * d_model, b_2=d_model)
     counts["ffn"] = counts["W_1"] + counts["b_1"] + counts["W_2"] + counts["b_2"]
     counts.update(layer_norm_1=0, layer_norm_2=0)

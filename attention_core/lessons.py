@@ -468,6 +468,8 @@ class BlockView:
     final_survival: tuple[float, float]  # mean cosine of the block's output with its input: with, without
     stage_table: list  # rows: stage, formula, shape, switched by
     parameter_rows: list  # rows: part, here (d_model of these vectors), the paper's d_model 512
+    ffn_share: tuple[float, float]  # the paper's network / its block: counted with one head, with its 8 heads + W_O
+    paper_attention: int  # the paper's attention parameters with its 8 heads and W_O (1,048,576)
 
 
 def block_view(a: SentenceAnalysis, ffn_seed: int = 0) -> BlockView:
@@ -496,11 +498,13 @@ def block_view(a: SentenceAnalysis, ffn_seed: int = 0) -> BlockView:
         ("6. layer norm", "each word: mean 0, variance 1", f"[{n} x {d}]", "—"),
     ]
     here, paper = block_parameter_counts(d, d_k, d_v), block_parameter_counts(512, 64, 64)
+    paper_8 = block_parameter_counts(512, 64, 64, heads=8)
     parts = ["W_Q", "W_K", "W_V", "W_1", "b_1", "W_2", "b_2", "total"]
     return BlockView(d, rows, (final[0], final[1]),
                      [dict(zip(("stage", "computes", "shape", "switched by"), r)) for r in table],
                      [{"part": p, f"here (d_model {d}, d_k {d_k})": here[p], "the paper's (512, 64)": paper[p]}
-                      for p in parts])
+                      for p in parts],
+                     (paper["ffn"] / paper["total"], paper_8["ffn"] / paper_8["total"]), paper_8["attention"])
 
 
 def target_difference(a: SentenceAnalysis, b: SentenceAnalysis) -> float | None:

@@ -248,14 +248,15 @@ def test_builders_and_show_leave_the_cached_template_unchanged(name):
 
 
 def test_a_cached_template_is_never_changed_by_the_charts_built_from_it():
-    template = chart_tokens._heatmap_template("weight", False, 15, 15, False)
+    key = ("weight", False, 15, 15, False, chart_tokens.QUERY_KEY, 15)  # as heatmap() asks for a 3 x 3 of weights
+    template = chart_tokens._heatmap_template(*key)
     frozen = copy.deepcopy(template)
     one = charts.heatmap(np.eye(3), ["a", "b", "c"], title="one")
     two = charts.heatmap(np.eye(3) / 2, ["x", "y", "z"], title="two")
     three = charts.heatmap(np.eye(3), ["a", "b", "c"], title="scores", diverging=True)
     assert one["layer"] is two["layer"] is template["layer"]  # the same shape: the same cached template
     assert three["layer"] is not template["layer"]
-    assert chart_tokens._heatmap_template("weight", False, 15, 15, False) is template and template == frozen
+    assert chart_tokens._heatmap_template(*key) is template and template == frozen
     assert "data" not in template and "title" not in template and "width" not in template
     assert (one["title"], two["title"]) == ("one", "two")
     assert list(data_of(two)["query"].unique()) == ["01 x", "02 y", "03 z"]

@@ -221,6 +221,18 @@ def test_parameter_counts_of_the_papers_sizes():
     assert counts["total"] == 3 * 512 * 64 + 2_099_712 == 2_198_016
 
 
+def test_the_papers_eight_heads_and_w_o_make_the_network_two_thirds_of_the_block():
+    """One head (the tutorial's, the table's): the network is 95.5 % of the block. The paper's 8 heads of 64
+    and W_O (512 x 512) give attention 4 x 512² parameters, and the network is 2/3 of the block."""
+    one, eight = block_parameter_counts(512, 64, 64), block_parameter_counts(512, 64, 64, heads=8)
+    assert one["W_O"] == 0 and one["ffn"] / one["total"] == pytest.approx(0.9553, abs=1e-4)
+    assert eight["W_Q"] == eight["W_V"] == eight["W_O"] == 512 * 512
+    assert eight["attention"] == 4 * 512 * 512 == 1_048_576 and eight["ffn"] == one["ffn"]
+    assert eight["ffn"] / eight["total"] == pytest.approx(2 / 3, abs=0.001)
+    with pytest.raises(ShapeError):
+        block_parameter_counts(512, 64, 64, heads=0)
+
+
 def test_parameter_counts_match_the_arrays_the_block_uses(dog_bit_man):
     P = Projections.random(50, 16, seed=0)
     tr = transformer_block(dog_bit_man, P)

@@ -80,21 +80,20 @@ def heatmap(matrix: np.ndarray, row_words: Sequence[str], col_words: Sequence[st
     cell = int(np.clip(size / max(n, 1), 5, 80))  # 330: >= half a 1920 px column; grid + labels fit a 1366 px one
     font = int(max(10, min(FONT_SIZE, cell // 3))) if n <= 16 else 0  # numbers only while readable
     label_size = FONT_SIZE if n <= 8 else (12 if n <= 20 else 0)  # beyond 20 words the tooltip names the cell
-    own = () if row_px is None and axis_titles == QUERY_KEY else (  # the usual call keeps the usual cache key
-        axis_titles, label_size if row_px is None else (FONT_SIZE if n_r <= 8 else (12 if n_r <= 20 else 0)))
+    row_labels = label_size if row_px is None else (FONT_SIZE if n_r <= 8 else (12 if n_r <= 20 else 0))
     if diverging:  # the scale's bound, as JSON (a numpy number becomes a float, as Altair writes it)
         value = float(bound) if isinstance(bound, np.number) else bound
         extra = {"params": [{"name": "bound", "value": value or 1.0}]}
     else:
         extra = {}
-    template = _heatmap_template(value_name, diverging, font, label_size, bool(blocked.any()), *own)
+    template = _heatmap_template(value_name, diverging, font, label_size, bool(blocked.any()), axis_titles,
+                                 row_labels)
     return filled(template, df, title=title, width=cell * n_c, height=(row_px or cell) * n_r, **extra)
 
 
 @spec_template(maxsize=64)
 def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: int,
-                      has_mask: bool = False, axis_titles: tuple[str, str] = QUERY_KEY,
-                      row_label_size: int | None = None) -> alt.LayerChart:
+                      has_mask: bool, axis_titles: tuple[str, str], row_label_size: int) -> alt.LayerChart:
     if diverging:
         # symmetric about 0 (the bound is a parameter filled in per chart): white always means 0, and an
         # all-positive matrix (X Xᵀ) is all orange instead of having its smallest value drawn white
@@ -106,8 +105,7 @@ def _heatmap_template(value_name: str, diverging: bool, font: int, label_size: i
     def labels(size):
         return dict(labelOverlap=False, labelFontSize=size) if size else dict(labels=False)
     x = alt.X(**by_position("key", axis_titles[0], labelAngle=-60, orient="top", **labels(label_size)))
-    y = alt.Y(**by_position("query", axis_titles[1],
-                            **labels(label_size if row_label_size is None else row_label_size)))
+    y = alt.Y(**by_position("query", axis_titles[1], **labels(row_label_size)))
     colour = alt.Color("value:Q", scale=scale, title=value_name,
                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200))
     rects = alt.Chart().mark_rect().encode(

@@ -51,11 +51,10 @@ st.markdown("The feed-forward weights here are **random** (seeded), not trained:
             "block's *plumbing* does to a word (the residual stream, the normalisation), not what a trained "
             "network would add. Training would shape W_1 and W_2 so that each word's change carries useful "
             "features.")
-paper = {row["part"]: row["the paper's (512, 64)"] for row in view.parameter_rows}
-ffn, heads_8 = paper["W_1"] + paper["b_1"] + paper["W_2"] + paper["b_2"], 4 * 512 * 512  # 8 heads' Q, K, V + W_O
-st.caption(f"The table counts one head, as the tutorial has: the network is then {ffn / paper['total']:.0%} of the "
-           f"paper's block. The paper's block has 8 heads (W_Q, W_K, W_V of 512 x 64 each) and an output matrix W_O "
-           f"(512 x 512): {heads_8:,} numbers for attention, so the network is {ffn / (ffn + heads_8):.0%} of it.")
+one_head, eight_heads = view.ffn_share
+st.caption(f"The table counts one head, as the tutorial has: the network is then {one_head:.0%} of the paper's "
+           f"block. The paper's block has 8 heads (W_Q, W_K, W_V of 512 x 64 each) and an output matrix W_O "
+           f"(512 x 512): {view.paper_attention:,} numbers for attention, so the network is {eight_heads:.0%} of it.")
 
 with st.expander("Show the code that made these numbers"):
     st.code(resources.source(ac.transformer_block), language="python")
